@@ -1,0 +1,35 @@
+"""Gunicorn settings, every one overridable from the environment.
+
+Run: gunicorn -c gunicorn_conf.py {{ cookiecutter.package_name }}.main:app
+"""
+
+import multiprocessing
+import os
+
+MAX_DEFAULT_WORKERS = 8
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def _default_workers() -> int:
+    # One worker per core is right for an async worker; cap it so a big host
+    # does not open more database connections than PostgreSQL allows.
+    return max(2, min(multiprocessing.cpu_count(), MAX_DEFAULT_WORKERS))
+
+
+_host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104  # a container must listen on all interfaces
+_port = _int_env("PORT", 8000)
+
+bind = os.environ.get("BIND") or f"{_host}:{_port}"
+workers = _int_env("WEB_CONCURRENCY", _default_workers())
+worker_class = "uvicorn_worker.UvicornWorker"
+timeout = _int_env("TIMEOUT", 60)
+graceful_timeout = _int_env("GRACEFUL_TIMEOUT", 30)
+keepalive = _int_env("KEEP_ALIVE", 5)
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+accesslog = os.environ.get("ACCESS_LOG", "-") or None
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,1 @@
+"""The application package; `main.app` is the ASGI entry point."""

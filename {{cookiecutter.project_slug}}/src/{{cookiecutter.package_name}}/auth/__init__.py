@@ -1,0 +1,1 @@
+"""Registration and OAuth2 password-flow login."""

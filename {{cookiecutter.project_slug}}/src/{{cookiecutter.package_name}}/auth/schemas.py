@@ -1,0 +1,22 @@
+"""Bodies of the auth endpoints."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from ..core.schemas import Text
+from ..users.models import EMAIL_MAX_LENGTH
+from ..users.schemas import PASSWORD_MAX_LENGTH
+
+
+class LoginForm(BaseModel):
+    """The OAuth2 password grant's form; `username` is the account's email."""
+
+    grant_type: Literal["password"] | None = None
+    username: Annotated[Text, Field(min_length=1, max_length=EMAIL_MAX_LENGTH)]
+    password: Annotated[Text, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105  # the OAuth2 token type

@@ -1,0 +1,35 @@
+"""Checking a login and issuing its access token."""
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from ..core.config import Settings
+from ..core.security import check_password, create_access_token, spend_password_check_time
+from ..users.models import User
+from ..users.schemas import normalise_email
+from ..users.service import get_user_by_email
+from .exceptions import IncorrectLoginError
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User:
+    """The active user with these credentials; upgrades an outdated password hash on the way."""
+    user = get_user_by_email(session, email=normalise_email(email))
+    if user is None:
+        spend_password_check_time(password)
+        raise IncorrectLoginError
+    check = check_password(password, user.hashed_password)
+    if not check.valid or not user.is_active:
+        raise IncorrectLoginError
+    if check.new_hash is not None:
+        user.hashed_password = check.new_hash
+        session.commit()
+    return user
+
+
+def issue_access_token(user: User, *, settings: Settings) -> str:
+    return create_access_token(
+        str(user.id),
+        secret_key=settings.secret_key,
+        expires_in=timedelta(minutes=settings.access_token_expire_minutes),
+    )

@@ -1,0 +1,58 @@
+"""Command-line administration: `{{ cookiecutter.project_slug }} create-superuser --email ...`."""
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from .core.config import ConfigurationError, get_settings
+from .core.db import create_db_engine
+from .core.exceptions import DomainError
+from .users.schemas import UserCreate
+from .users.service import create_user
+
+PASSWORD_ENV_VAR = "SUPERUSER_PASSWORD"  # noqa: S105  # the variable's name, not a secret
+
+
+def _read_password() -> str:
+    if password := os.environ.get(PASSWORD_ENV_VAR):
+        return password
+    password = getpass.getpass("Password: ")
+    if getpass.getpass("Password (again): ") != password:
+        raise SystemExit("error: the passwords do not match")
+    return password
+
+
+def create_superuser(email: str, full_name: str | None) -> str:
+    try:
+        user_in = UserCreate(email=email, password=_read_password(), full_name=full_name)
+    except ValidationError as exc:
+        problems = "; ".join(f"{error['loc'][0]}: {error['msg']}" for error in exc.errors())
+        raise SystemExit(f"error: {problems}") from None
+    engine = create_db_engine(get_settings())
+    try:
+        with Session(engine) as session:
+            user = create_user(session, user_in=user_in, is_superuser=True)
+            return f"Created superuser {user.email} (id {user.id})"
+    finally:
+        engine.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="{{ cookiecutter.project_slug }}", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    superuser = commands.add_parser(
+        "create-superuser",
+        help=f"create an admin account (password from ${PASSWORD_ENV_VAR} or a prompt)",
+    )
+    superuser.add_argument("--email", required=True)
+    superuser.add_argument("--full-name")
+    args = parser.parse_args(argv)
+    try:
+        print(create_superuser(args.email, args.full_name))
+    except (ConfigurationError, DomainError) as exc:
+        sys.exit(f"error: {exc}")

@@ -1,0 +1,103 @@
+"""Application settings, read from the environment and the project's `.env` file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_SOURCE_ROOT = Path(__file__).resolve().parents[3]
+# In a source checkout (editable install) anchor `.env` and the SQLite file to the project
+# folder, so gunicorn, Alembic, the CLI and the tests agree whatever their working directory.
+PROJECT_ROOT = _SOURCE_ROOT if (_SOURCE_ROOT / "pyproject.toml").is_file() else Path.cwd()
+
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
+_PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret"})
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings are invalid; the message is one line fit for an operator."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=PROJECT_ROOT / ".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'app.db'}"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    access_token_expire_minutes: int = Field(default=30, ge=1, le=60 * 24 * 30)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    cors_origins: Annotated[list[str], NoDecode] = []
+    db_pool_size: int = Field(default=20, ge=1)
+    db_max_overflow: int = Field(default=0, ge=0)
+    db_pool_timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_log_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _use_psycopg2_for_postgresql(cls, value: str) -> str:
+        # SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3; this project ships psycopg2.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg2://" + value.removeprefix(prefix)
+        return value
+
+    @model_validator(mode="after")
+    def _require_real_secret_in_production(self) -> "Settings":
+        if self.environment == "production" and (
+            self.secret_key.lower() in _PLACEHOLDER_SECRETS
+            or self.secret_key == DEVELOPMENT_SECRET_KEY
+            or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
+        ):
+            raise ValueError(
+                f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
+                "characters when ENVIRONMENT=production"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning validation errors into one readable line."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: "
+            f"{error['msg'].removeprefix('Value error, ')}"
+            for error in exc.errors()
+        )
+        raise ConfigurationError(f"Invalid configuration: {problems}") from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def _app_settings(request: Request) -> Settings:
+    """The settings the running application was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_app_settings)]

@@ -1,0 +1,70 @@
+"""Password hashing and JWT access tokens."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from jose import JWTError, jwt
+from passlib.context import CryptContext
+
+JWT_ALGORITHM = "HS256"
+# bcrypt only ever read the first 72 bytes; bcrypt 5 raises instead of truncating.
+_BCRYPT_MAX_BYTES = 72
+
+# Argon2 hashes new passwords; bcrypt hashes from older systems still verify and are
+# upgraded to Argon2 at the next successful login ("deprecated" schemes need a re-hash).
+_password_context = CryptContext(schemes=["argon2", "bcrypt"], deprecated="auto")
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordCheck:
+    valid: bool
+    new_hash: str | None = None
+    """Set when the stored hash uses an outdated scheme or cost and should be replaced."""
+
+
+def hash_password(password: str) -> str:
+    return str(_password_context.hash(password))
+
+
+def check_password(password: str, stored_hash: str) -> PasswordCheck:
+    candidate: str | bytes = password
+    if _password_context.identify(stored_hash) == "bcrypt":
+        # Verify exactly the bytes a legacy bcrypt system hashed; the Argon2 re-hash below
+        # then covers the whole password.
+        candidate = password.encode()[:_BCRYPT_MAX_BYTES]
+    valid, new_hash = _password_context.verify_and_update(candidate, stored_hash)
+    if valid and new_hash is not None:
+        new_hash = hash_password(password)
+    return PasswordCheck(valid=valid, new_hash=new_hash)
+
+
+@lru_cache
+def _dummy_hash() -> str:
+    return hash_password("dummy password used to equalise login timing")
+
+
+def spend_password_check_time(password: str) -> None:
+    """Verify against a dummy hash so an unknown email costs as much as a wrong password."""
+    _password_context.verify(password, _dummy_hash())
+
+
+def create_access_token(subject: str, *, secret_key: str, expires_in: timedelta) -> str:
+    now = datetime.now(UTC)
+    claims = {"sub": subject, "iat": now, "exp": now + expires_in}
+    return str(jwt.encode(claims, secret_key, algorithm=JWT_ALGORITHM))
+
+
+def read_access_token_subject(token: str, *, secret_key: str) -> str | None:
+    """The token's subject, or None when it is malformed, forged or expired."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret_key,
+            algorithms=[JWT_ALGORITHM],
+            options={"require_exp": True, "require_sub": True},
+        )
+    except JWTError:
+        return None
+    subject = claims.get("sub")
+    return subject if isinstance(subject, str) else None

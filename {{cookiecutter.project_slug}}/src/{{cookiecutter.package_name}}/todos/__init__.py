@@ -1,0 +1,1 @@
+"""Todos, each owned by the user who created it."""

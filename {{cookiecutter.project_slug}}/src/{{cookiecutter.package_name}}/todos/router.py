@@ -1,0 +1,55 @@
+"""CRUD on the caller's own todos."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from ..core.db import SessionDep
+from ..core.pagination import PageParamsDep
+from ..users.dependencies import CurrentUser
+from .dependencies import OwnedTodo
+from .schemas import TodoCreate, TodoPublic, TodosPublic, TodoUpdate
+from .service import create_todo, delete_todo, list_todos, update_todo
+
+router = APIRouter(prefix="/todos", tags=["todos"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    status.HTTP_404_NOT_FOUND: {"description": "No such todo among the caller's"}
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create(session: SessionDep, user: CurrentUser, todo_in: TodoCreate) -> TodoPublic:
+    return TodoPublic.model_validate(create_todo(session, owner=user, todo_in=todo_in))
+
+
+@router.get("")
+def read_many(
+    session: SessionDep,
+    user: CurrentUser,
+    page: PageParamsDep,
+    completed: Annotated[bool | None, Query(description="Only (un)finished todos.")] = None,
+) -> TodosPublic:
+    todos, total = list_todos(
+        session, owner=user, limit=page.limit, offset=page.offset, completed=completed
+    )
+    return TodosPublic(
+        items=[TodoPublic.model_validate(todo) for todo in todos],
+        total=total,
+        **page.model_dump(),
+    )
+
+
+@router.get("/{todo_id}", responses=_NOT_FOUND)
+def read_one(todo: OwnedTodo) -> TodoPublic:
+    return TodoPublic.model_validate(todo)
+
+
+@router.patch("/{todo_id}", responses=_NOT_FOUND)
+def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPublic:
+    return TodoPublic.model_validate(update_todo(session, todo=todo, todo_in=todo_in))
+
+
+@router.delete("/{todo_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NOT_FOUND)
+def delete(session: SessionDep, todo: OwnedTodo) -> None:
+    delete_todo(session, todo=todo)

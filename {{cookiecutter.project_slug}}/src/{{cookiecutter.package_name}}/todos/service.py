@@ -1,0 +1,56 @@
+"""Queries and writes on todos; every query is scoped to one owner."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..users.models import User
+from .exceptions import TodoNotFoundError
+from .models import Todo
+from .schemas import TodoCreate, TodoUpdate
+
+
+def get_own_todo(session: Session, *, owner: User, todo_id: int) -> Todo:
+    """The owner's todo; someone else's is reported exactly like a missing one."""
+    todo = session.get(Todo, todo_id)
+    if todo is None or todo.owner_id != owner.id:
+        raise TodoNotFoundError
+    return todo
+
+
+def list_todos(
+    session: Session, *, owner: User, limit: int, offset: int, completed: bool | None = None
+) -> tuple[list[Todo], int]:
+    condition = Todo.owner_id == owner.id
+    if completed is not None:
+        condition &= Todo.completed.is_(completed)
+    total = session.scalar(select(func.count()).select_from(Todo).where(condition)) or 0
+    todos = session.scalars(
+        select(Todo)
+        .where(condition)
+        .order_by(Todo.created_at.desc(), Todo.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(todos), total
+
+
+def create_todo(session: Session, *, owner: User, todo_in: TodoCreate) -> Todo:
+    todo = Todo(**todo_in.model_dump(), owner_id=owner.id)
+    session.add(todo)
+    session.commit()
+    return todo
+
+
+def update_todo(session: Session, *, todo: Todo, todo_in: TodoUpdate) -> Todo:
+    changes = todo_in.model_dump(exclude_unset=True)
+    # title and completed are NOT NULL; an explicit null for them means "leave unchanged".
+    for field, value in changes.items():
+        if value is not None or field == "description":
+            setattr(todo, field, value)
+    session.commit()
+    return todo
+
+
+def delete_todo(session: Session, *, todo: Todo) -> None:
+    session.delete(todo)
+    session.commit()

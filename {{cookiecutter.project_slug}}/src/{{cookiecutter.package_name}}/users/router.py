@@ -1,0 +1,31 @@
+"""The caller's own account, and the user list for superusers."""
+
+from fastapi import APIRouter
+
+from ..core.db import SessionDep
+from ..core.pagination import PageParamsDep
+from .dependencies import CurrentSuperuser, CurrentUser
+from .schemas import UserPublic, UsersPublic, UserUpdate
+from .service import list_users, update_user
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+
+@router.get("/me")
+def read_me(user: CurrentUser) -> UserPublic:
+    return UserPublic.model_validate(user)
+
+
+@router.patch("/me")
+def update_me(session: SessionDep, user: CurrentUser, user_in: UserUpdate) -> UserPublic:
+    return UserPublic.model_validate(update_user(session, user=user, user_in=user_in))
+
+
+@router.get("")
+def read_users(session: SessionDep, _: CurrentSuperuser, page: PageParamsDep) -> UsersPublic:
+    users, total = list_users(session, limit=page.limit, offset=page.offset)
+    return UsersPublic(
+        items=[UserPublic.model_validate(user) for user in users],
+        total=total,
+        **page.model_dump(),
+    )

@@ -1,0 +1,58 @@
+"""Queries and writes on users."""
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..core.security import check_password, hash_password
+from .exceptions import (
+    CurrentPasswordIncorrectError,
+    CurrentPasswordRequiredError,
+    EmailAlreadyRegisteredError,
+)
+from .models import User
+from .schemas import UserCreate, UserUpdate
+
+
+def get_user(session: Session, *, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def get_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.scalar(select(User).where(User.email == email))
+
+
+def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[User], int]:
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    users = session.scalars(select(User).order_by(User.id).limit(limit).offset(offset)).all()
+    return list(users), total
+
+
+def create_user(session: Session, *, user_in: UserCreate, is_superuser: bool = False) -> User:
+    user = User(
+        email=user_in.email,
+        hashed_password=hash_password(user_in.password),
+        full_name=user_in.full_name,
+        is_superuser=is_superuser,
+    )
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two registrations of one email can race past any prior check; the unique index wins.
+        session.rollback()
+        raise EmailAlreadyRegisteredError from None
+    return user
+
+
+def update_user(session: Session, *, user: User, user_in: UserUpdate) -> User:
+    if "full_name" in user_in.model_fields_set:
+        user.full_name = user_in.full_name
+    if user_in.password is not None:
+        if user_in.current_password is None:
+            raise CurrentPasswordRequiredError
+        if not check_password(user_in.current_password, user.hashed_password).valid:
+            raise CurrentPasswordIncorrectError
+        user.hashed_password = hash_password(user_in.password)
+    session.commit()
+    return user

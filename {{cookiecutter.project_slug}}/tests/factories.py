@@ -1,0 +1,58 @@
+"""Builders for test data, so each test states only what it cares about."""
+
+from dataclasses import dataclass
+from itertools import count
+
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from {{ cookiecutter.package_name }}.core.security import hash_password
+from {{ cookiecutter.package_name }}.todos.models import Todo
+from {{ cookiecutter.package_name }}.users.models import User
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+_sequence = count(1)
+
+
+@dataclass
+class UserFactory:
+    session: Session
+
+    def create(
+        self,
+        *,
+        email: str | None = None,
+        password: str = DEFAULT_PASSWORD,
+        is_active: bool = True,
+        is_superuser: bool = False,
+        hashed_password: str | None = None,
+    ) -> User:
+        user = User(
+            email=email or f"user{next(_sequence)}@example.com",
+            hashed_password=hashed_password or hash_password(password),
+            is_active=is_active,
+            is_superuser=is_superuser,
+        )
+        self.session.add(user)
+        self.session.commit()
+        return user
+
+    def login_headers(
+        self, client: TestClient, user: User, password: str = DEFAULT_PASSWORD
+    ) -> dict[str, str]:
+        response = client.post(
+            "/api/v1/auth/token", data={"username": user.email, "password": password}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@dataclass
+class TodoFactory:
+    session: Session
+
+    def create(self, owner: User, *, title: str = "A todo", completed: bool = False) -> Todo:
+        todo = Todo(title=title, completed=completed, owner_id=owner.id)
+        self.session.add(todo)
+        self.session.commit()
+        return todo

@@ -1,0 +1,61 @@
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from {{ cookiecutter.package_name }} import cli
+from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
+from {{ cookiecutter.package_name }}.users.models import User
+
+
+@pytest.fixture(autouse=True)
+def cli_environment(
+    settings: Settings, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Point the CLI, which reads the real environment, at the test database."""
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("ENVIRONMENT", "test")
+    monkeypatch.setenv(cli.PASSWORD_ENV_VAR, "a strong admin password")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_create_superuser(session: Session, capsys: pytest.CaptureFixture[str]) -> None:
+    cli.main(["create-superuser", "--email", "Admin@Example.com", "--full-name", "Admin"])
+    assert "Created superuser admin@example.com" in capsys.readouterr().out
+    admin = session.scalar(select(User).where(User.email == "admin@example.com"))
+    assert admin is not None
+    assert admin.is_superuser
+
+
+def test_create_superuser_twice_fails_cleanly() -> None:
+    cli.main(["create-superuser", "--email", "admin@example.com"])
+    with pytest.raises(SystemExit, match="already exists"):
+        cli.main(["create-superuser", "--email", "admin@example.com"])
+
+
+def test_create_superuser_rejects_a_weak_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(cli.PASSWORD_ENV_VAR, "short")
+    with pytest.raises(SystemExit, match="password"):
+        cli.main(["create-superuser", "--email", "admin@example.com"])
+
+
+def test_create_superuser_prompts_twice_for_the_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(cli.PASSWORD_ENV_VAR)
+    answers = iter(["first password", "second password"])
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: next(answers))
+    with pytest.raises(SystemExit, match="do not match"):
+        cli.main(["create-superuser", "--email", "admin@example.com"])
+
+
+def test_create_superuser_reports_bad_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("SECRET_KEY", "changethis")
+    get_settings.cache_clear()
+    with pytest.raises(SystemExit, match="SECRET_KEY"):
+        cli.main(["create-superuser", "--email", "admin@example.com"])
