@@ -20,9 +20,7 @@ COOKIECUTTER = Path(sys.executable).parent / "cookiecutter"
 TEMPLATE_CONTEXT: dict[str, Any] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
 )
-CHOICES: dict[str, list[str]] = {
-    k: v for k, v in TEMPLATE_CONTEXT.items() if isinstance(v, list)
-}
+CHOICES: dict[str, list[str]] = {k: v for k, v in TEMPLATE_CONTEXT.items() if isinstance(v, list)}
 DOCKER_PATHS = ["Dockerfile", ".dockerignore", "compose.yaml"]
 
 
@@ -43,11 +41,7 @@ class Bake:
     def hook_error_lines(self) -> list[str]:
         # cookiecutter logs its own "ERROR: Stopping generation ..." (to stdout in 2.7).
         lines = self.result.stderr.splitlines()
-        return [
-            ln
-            for ln in lines
-            if ln.startswith("ERROR:") and "Stopping generation" not in ln
-        ]
+        return [ln for ln in lines if ln.startswith("ERROR:") and "Stopping generation" not in ln]
 
 
 Baker = Callable[..., Bake]

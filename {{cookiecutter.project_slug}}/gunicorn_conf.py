@@ -5,6 +5,10 @@ Run: gunicorn -c gunicorn_conf.py {{ cookiecutter.package_name }}.main:app
 
 import multiprocessing
 import os
+import sys
+from typing import Any
+
+from {{ cookiecutter.package_name }}.core.config import ConfigurationError, load_settings
 
 MAX_DEFAULT_WORKERS = 8
 
@@ -33,3 +37,12 @@ loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 accesslog = os.environ.get("ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server: Any) -> None:
+    """Refuse to start on a bad configuration: one clear line, not a traceback per worker."""
+    try:
+        load_settings()
+    except ConfigurationError as exc:
+        server.log.error(str(exc))
+        sys.exit(1)

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 _SOURCE_ROOT = Path(__file__).resolve().parents[3]
@@ -76,16 +77,18 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def _describe(error: ErrorDetails) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    field = ".".join(str(part) for part in error["loc"]).upper()
+    return f"{field}: {message}" if field else message
+
+
 def load_settings() -> Settings:
     """Read the settings, turning validation errors into one readable line."""
     try:
         return Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc']).upper() or 'settings'}: "
-            f"{error['msg'].removeprefix('Value error, ')}"
-            for error in exc.errors()
-        )
+        problems = "; ".join(_describe(error) for error in exc.errors())
         raise ConfigurationError(f"Invalid configuration: {problems}") from None
 
 

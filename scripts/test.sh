@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run the template's whole test suite: test tools in ./.venv, then pytest on every core.
+# Needs Python 3.11-3.13 and PostgreSQL's server binaries (Debian: apt-get install postgresql);
+# the tests start their own throwaway PostgreSQL unless TEMPLATE_TEST_POSTGRES_URL names one.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+exec .venv/bin/pytest -n auto "$@"

@@ -1,0 +1,90 @@
+"""A baked project installed in its own venv, and a way to serve it with gunicorn."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from .conftest import bake, clean_environment, python_for, run
+from .postgres import free_port
+
+TEST_SECRET_KEY = "template-tests-secret-key-0123456789-abcdefghijklmnop"
+
+
+@dataclass(frozen=True)
+class InstalledProject:
+    path: Path
+    package: str
+
+    @property
+    def bin(self) -> Path:
+        return self.path / ".venv" / "bin"
+
+    def run(
+        self, *command: str, timeout: float = 600, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        executable = str(self.bin / command[0])
+        return run(
+            [executable, *command[1:]], cwd=self.path, env=clean_environment(**env), timeout=timeout
+        )
+
+    @classmethod
+    def create(cls, output_dir: Path, answers: dict[str, str]) -> InstalledProject:
+        path = bake(output_dir, **answers)
+        package = next(p.name for p in (path / "src").iterdir() if (p / "main.py").exists())
+        run([python_for(answers.get("python_version", "3.12")), "-m", "venv", ".venv"], cwd=path)
+        project = cls(path=path, package=package)
+        project.run(
+            "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]", timeout=900
+        )
+        return project
+
+    @contextmanager
+    def serve(self, **env: str) -> Iterator[httpx.Client]:
+        """Run gunicorn with the project's own gunicorn_conf.py; yields a client for it."""
+        port = free_port()
+        environment = clean_environment(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", **env)
+        log_path = self.path / f"gunicorn-{port}.log"
+        with log_path.open("w") as log:
+            server = subprocess.Popen(
+                [str(self.bin / "gunicorn"), "-c", "gunicorn_conf.py", f"{self.package}.main:app"],
+                cwd=self.path,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_healthy(base_url, server, log_path)
+            with httpx.Client(base_url=base_url, timeout=30) as client:
+                yield client
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                raise
+        assert server.returncode == 0, log_path.read_text()[-4000:]
+
+
+def _wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise AssertionError(f"gunicorn exited {server.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"gunicorn did not answer /health within 60 s:\n{log.read_text()}")

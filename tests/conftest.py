@@ -1,0 +1,90 @@
+"""Shared fixtures: baking the template, Pythons to install bakes with, and PostgreSQL."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+from .postgres import ADMIN_URL_ENV, PostgresCluster, PostgresServer
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+TOOLS_BIN = Path(sys.executable).parent
+
+
+def bake(output_dir: Path, **answers: str) -> Path:
+    """Bake the template offline with the defaults plus `answers`; returns the project folder."""
+    project = cookiecutter(
+        str(TEMPLATE_ROOT), no_input=True, extra_context=answers, output_dir=str(output_dir)
+    )
+    return Path(project)
+
+
+def python_for(version: str) -> str:
+    """The interpreter of the given minor version: pyenv's, else one on PATH."""
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    candidates = sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python3"))
+    found = candidates[-1] if candidates else shutil.which(f"python{version}")
+    if not found:
+        pytest.fail(f"Python {version} is needed to install a bake that asks for it")
+    return found
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """The environment a baked project runs with: none of our settings leak into it."""
+    leaked = {
+        "DATABASE_URL",
+        "TEST_DATABASE_URL",
+        "SECRET_KEY",
+        "ENVIRONMENT",
+        "VIRTUAL_ENV",
+        "PYTHONPATH",
+        "WEB_CONCURRENCY",
+        "BIND",
+        "PORT",
+        "HOST",
+    }
+    env = {key: value for key, value in os.environ.items() if key not in leaked}
+    env.update(extra)
+    return env
+
+
+def run(
+    command: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run a command; on failure show its output in the test report."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=env or clean_environment(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(command)} exited {result.returncode}\n{result.stdout[-6000:]}\n"
+        f"{result.stderr[-6000:]}"
+    )
+    return result
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """The PostgreSQL server that baked projects' databases are created on."""
+    admin_url = os.environ.get(ADMIN_URL_ENV)
+    if admin_url:
+        server = PostgresServer(admin_url)
+        yield server
+        server.drop_created_databases()
+        return
+    cluster = PostgresCluster.create()
+    yield cluster
+    cluster.destroy()

@@ -1,0 +1,210 @@
+"""Bake, install in a fresh venv, and use each project the way its developers and clients would.
+
+Each variant is baked and installed once (a session fixture) and all its tests run on one
+xdist worker (`xdist_group`), so installs are not repeated.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .baked_project import TEST_SECRET_KEY, InstalledProject
+from .conftest import clean_environment
+from .postgres import PostgresServer
+
+VARIANTS = {
+    "defaults": {},
+    "py311-no-docker-no-ci": {
+        "python_version": "3.11",
+        "use_docker": "n",
+        "ci": "none",
+        "open_source_license": "Apache-2.0",
+    },
+    "py313-renamed": {
+        "python_version": "3.13",
+        "project_name": "Task Tracker",
+        "open_source_license": "Proprietary",
+    },
+}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(
+    scope="session",
+    params=[pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in VARIANTS],
+)
+def project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> InstalledProject:
+    return InstalledProject.create(tmp_path_factory.mktemp(request.param), VARIANTS[request.param])
+
+
+@pytest.fixture
+def migrated_database(project: InstalledProject, postgres: PostgresServer) -> str:
+    url = postgres.create_database("app")
+    project.run("alembic", "upgrade", "head", DATABASE_URL=url)
+    return url
+
+
+def test_own_suite_passes_on_sqlite(project: InstalledProject) -> None:
+    result = project.run("pytest", "-q", "-p", "no:cacheprovider")
+    assert " passed" in result.stdout
+    assert "Required test coverage of 95" in result.stdout
+
+
+def test_own_suite_passes_on_postgresql(
+    project: InstalledProject, postgres: PostgresServer
+) -> None:
+    url = postgres.create_database("suite")
+    result = project.run("pytest", "-q", "-p", "no:cacheprovider", TEST_DATABASE_URL=url)
+    assert " passed" in result.stdout
+    assert re.search(r"\d+ skipped", result.stdout) is None
+    # The suite migrated this very database (and left Alembic's bookkeeping table behind).
+    database = url.rsplit("/", 1)[1]
+    assert postgres.psql("SELECT to_regclass('alembic_version') IS NOT NULL", database) == "t"
+
+
+def test_lint_format_and_types_are_clean(project: InstalledProject) -> None:
+    project.run("ruff", "check", "--no-cache", ".")
+    project.run("ruff", "format", "--check", "--no-cache", ".")
+    project.run("mypy", "--no-incremental")
+
+
+def test_migrations_reach_head_on_postgresql_and_match_the_models(
+    project: InstalledProject, migrated_database: str, postgres: PostgresServer
+) -> None:
+    database = migrated_database.rsplit("/", 1)[1]
+    tables = postgres.psql(
+        "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables "
+        "WHERE schemaname = 'public'",
+        database,
+    )
+    assert tables == "alembic_version,todos,users"
+    project.run("alembic", "check", DATABASE_URL=migrated_database)
+
+
+def test_gunicorn_serves_the_whole_todo_flow_on_postgresql(
+    project: InstalledProject, migrated_database: str
+) -> None:
+    with project.serve(
+        DATABASE_URL=migrated_database, ENVIRONMENT="production", SECRET_KEY=TEST_SECRET_KEY
+    ) as api:
+        assert api.get("/health/ready").json()["database"] == "ok"
+        _walk_the_todo_flow(api)
+
+
+def test_production_refuses_to_start_with_a_placeholder_secret(
+    project: InstalledProject,
+) -> None:
+    result = subprocess.run(
+        [str(project.bin / "gunicorn"), "-c", "gunicorn_conf.py", f"{project.package}.main:app"],
+        cwd=project.path,
+        env=clean_environment(
+            ENVIRONMENT="production", SECRET_KEY="changethis", BIND="127.0.0.1:0"
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "SECRET_KEY must be set" in output
+    assert "Traceback" not in output
+
+
+def test_quick_start_on_embedded_sqlite_keeps_data_across_restarts(
+    project: InstalledProject,
+) -> None:
+    """The README's path: no DATABASE_URL, the generated .env, migrations, then gunicorn."""
+    project.run("alembic", "upgrade", "head")
+    credentials = {"username": "restart@example.com", "password": "survives restarts"}
+    with project.serve() as api:
+        assert api.get("/docs").status_code == 200
+        registered = api.post(
+            "/api/v1/auth/register",
+            json={"email": credentials["username"], "password": credentials["password"]},
+        )
+        assert registered.status_code in (201, 409), registered.text
+        token = api.post("/api/v1/auth/token", data=credentials).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        created = api.post("/api/v1/todos", headers=headers, json={"title": "persist me"})
+        assert created.status_code == 201
+    with project.serve() as api:
+        token = api.post("/api/v1/auth/token", data=credentials).json()["access_token"]
+        listed = api.get("/api/v1/todos", headers={"Authorization": f"Bearer {token}"}).json()
+        assert created.json()["id"] in [item["id"] for item in listed["items"]]
+    assert list(Path(project.path).glob("*.db")), "the SQLite file lives in the project folder"
+
+
+def _token(api: httpx.Client, email: str, password: str) -> dict[str, str]:
+    response = api.post("/api/v1/auth/token", data={"username": email, "password": password})
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "bearer"
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _walk_the_todo_flow(api: httpx.Client) -> None:
+    password = "a long and secret password"
+    user = api.post(
+        "/api/v1/auth/register",
+        json={"email": "Walker@Example.com", "password": password, "full_name": "Walker"},
+    )
+    assert user.status_code == 201, user.text
+    assert user.json()["email"] == "walker@example.com"
+    assert "password" not in user.text
+    assert (
+        api.post(
+            "/api/v1/auth/register", json={"email": "walker@example.com", "password": password}
+        ).status_code
+        == 409
+    )
+
+    wrong = api.post("/api/v1/auth/token", data={"username": "walker@example.com", "password": "x"})
+    assert wrong.status_code == 401
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+    headers = _token(api, "WALKER@example.com", password)
+    assert api.get("/api/v1/users/me", headers=headers).json()["full_name"] == "Walker"
+
+    created = [
+        api.post("/api/v1/todos", headers=headers, json={"title": f"todo {n}"}) for n in range(3)
+    ]
+    assert all(response.status_code == 201 for response in created)
+    ids = [response.json()["id"] for response in created]
+
+    page = api.get("/api/v1/todos", headers=headers, params={"limit": 2}).json()
+    assert page["total"] == 3
+    assert [item["id"] for item in page["items"]] == [ids[2], ids[1]]
+
+    patched = api.patch(f"/api/v1/todos/{ids[0]}", headers=headers, json={"completed": True})
+    assert patched.status_code == 200
+    assert patched.json()["completed"] is True
+    done = api.get("/api/v1/todos", headers=headers, params={"completed": True}).json()
+    assert [item["id"] for item in done["items"]] == [ids[0]]
+
+    assert api.delete(f"/api/v1/todos/{ids[1]}", headers=headers).status_code == 204
+    assert api.get(f"/api/v1/todos/{ids[1]}", headers=headers).status_code == 404
+
+    api.post("/api/v1/auth/register", json={"email": "other@example.com", "password": password})
+    other = _token(api, "other@example.com", password)
+    foreign = api.get(f"/api/v1/todos/{ids[0]}", headers=other)
+    assert foreign.status_code == 404
+    assert foreign.json() == {"detail": "Todo not found"}
+
+    for bad in (
+        api.post("/api/v1/todos", headers=headers, json={"title": ""}),
+        api.post("/api/v1/todos", headers=headers, content=b"{not json"),
+        api.get("/api/v1/todos/99999999999999999999", headers=headers),
+        api.get("/api/v1/todos", headers=headers, params={"limit": 1000}),
+    ):
+        assert bad.status_code == 422
+        assert "detail" in bad.json()
+    assert api.get("/api/v1/users/me").status_code == 401
+    assert api.get("/api/v1/users", headers=headers).status_code == 403
