@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import bake, clean_environment, python_for, run
+from .conftest import bake, clean_environment, python_for, run, wait_for_url
 from .postgres import free_port
 
 TEST_SECRET_KEY = "template-tests-secret-key-0123456789-abcdefghijklmnop"
@@ -63,7 +62,7 @@ class InstalledProject:
             )
         base_url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_healthy(base_url, server, log_path)
+            wait_for_url(f"{base_url}/health", server, log_path)
             with httpx.Client(base_url=base_url, timeout=30) as client:
                 yield client
         finally:
@@ -74,17 +73,3 @@ class InstalledProject:
                 server.kill()
                 raise
         assert server.returncode == 0, log_path.read_text()[-4000:]
-
-
-def _wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"gunicorn exited {server.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"gunicorn did not answer /health within 60 s:\n{log.read_text()}")

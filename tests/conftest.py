@@ -7,9 +7,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from cookiecutter.main import cookiecutter
 
@@ -88,3 +90,18 @@ def postgres() -> Iterator[PostgresServer]:
     cluster = PostgresCluster.create()
     yield cluster
     cluster.destroy()
+
+
+def wait_for_url(
+    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60
+) -> httpx.Response:
+    """Poll `url` until it answers 2xx; fail with the server's log if it dies or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited {process.returncode}:\n{log.read_text()}")
+        try:
+            return httpx.get(url, timeout=2).raise_for_status()
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s:\n{log.read_text()}")

@@ -92,11 +92,25 @@ def test_migrations_reach_head_on_postgresql_and_match_the_models(
 def test_gunicorn_serves_the_whole_todo_flow_on_postgresql(
     project: InstalledProject, migrated_database: str
 ) -> None:
+    admin_password = "the admin's own password"
+    created = project.run(
+        project.path.name,  # the console script is named after the project
+        "create-superuser",
+        "--email",
+        "admin@example.com",
+        DATABASE_URL=migrated_database,
+        SUPERUSER_PASSWORD=admin_password,
+    )
+    assert "Created superuser admin@example.com" in created.stdout
     with project.serve(
         DATABASE_URL=migrated_database, ENVIRONMENT="production", SECRET_KEY=TEST_SECRET_KEY
     ) as api:
         assert api.get("/health/ready").json()["database"] == "ok"
         _walk_the_todo_flow(api)
+        admin = _token(api, "admin@example.com", admin_password)
+        users = api.get("/api/v1/users", headers=admin)
+        assert users.status_code == 200
+        assert users.json()["total"] == 3  # the admin, the walker and the other user
 
 
 def test_production_refuses_to_start_with_a_placeholder_secret(

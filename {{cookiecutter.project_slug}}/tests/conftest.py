@@ -27,6 +27,13 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
 
 
+@pytest.fixture(autouse=True)
+def _no_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings in the developer's shell (DATABASE_URL, ...) must not change test results."""
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")

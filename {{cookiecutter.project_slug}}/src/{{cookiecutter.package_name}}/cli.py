@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from .core.config import ConfigurationError, get_settings
 from .core.db import create_db_engine
 from .core.exceptions import DomainError
+from .models import User
 from .users.schemas import UserCreate
 from .users.service import create_user
 
@@ -27,7 +28,7 @@ def _read_password() -> str:
     return password
 
 
-def create_superuser(email: str, full_name: str | None) -> str:
+def create_superuser(email: str, full_name: str | None) -> User:
     try:
         user_in = UserCreate(email=email, password=_read_password(), full_name=full_name)
     except ValidationError as exc:
@@ -36,8 +37,7 @@ def create_superuser(email: str, full_name: str | None) -> str:
     engine = create_db_engine(get_settings())
     try:
         with Session(engine) as session:
-            user = create_user(session, user_in=user_in, is_superuser=True)
-            return f"Created superuser {user.email} (id {user.id})"
+            return create_user(session, user_in=user_in, is_superuser=True)
     finally:
         engine.dispose()
 
@@ -53,6 +53,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     superuser.add_argument("--full-name")
     args = parser.parse_args(argv)
     try:
-        print(create_superuser(args.email, args.full_name))
+        user = create_superuser(args.email, args.full_name)
     except (ConfigurationError, DomainError) as exc:
         sys.exit(f"error: {exc}")
+    print(f"Created superuser {user.email} (id {user.id})")
