@@ -36,7 +36,7 @@ def create_superuser(email: str, full_name: str | None) -> User:
         raise SystemExit(f"error: {problems}") from None
     engine = create_db_engine(get_settings())
     try:
-        with Session(engine) as session:
+        with Session(engine, expire_on_commit=False) as session:
             return create_user(session, user_in=user_in, is_superuser=True)
     finally:
         engine.dispose()
