@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.config import ConfigurationError, load_settings
+from {{ cookiecutter.package_name }}.core.logging import logging_config
 
 MAX_DEFAULT_WORKERS = 8
 
@@ -33,16 +34,20 @@ worker_class = "uvicorn_worker.UvicornWorker"
 timeout = _int_env("TIMEOUT", 60)
 graceful_timeout = _int_env("GRACEFUL_TIMEOUT", 30)
 keepalive = _int_env("KEEP_ALIVE", 5)
-loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-accesslog = os.environ.get("ACCESS_LOG", "-") or None
+# Logging follows the app's settings (LOG_LEVEL, and JSON lines in production). The app
+# writes the access log itself, one line per request with its request id (ACCESS_LOG).
+accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
-def on_starting(server: Any) -> None:
+def _logging_config_or_exit() -> dict[str, Any]:
     """Refuse to start on a bad configuration: one clear line, not a traceback per worker."""
     try:
-        load_settings()
+        return logging_config(load_settings())
     except ConfigurationError as exc:
-        server.log.error(str(exc))
+        print(exc, file=sys.stderr)
         sys.exit(1)
+
+
+logconfig_dict = _logging_config_or_exit()

@@ -4,7 +4,7 @@ from logging.config import fileConfig
 from typing import Any, Literal
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.types import TypeDecorator
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
@@ -41,18 +41,27 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _run_on(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_item=_render_item,
+        # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_online() -> None:
+    # `{{ cookiecutter.project_slug }} migrate` passes the connection that holds its lock.
+    shared: Connection | None = config.attributes.get("connection")
+    if shared is not None:
+        _run_on(shared)
+        return
     engine = create_engine(_database_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_item=_render_item,
-            # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-            render_as_batch=connection.dialect.name == "sqlite",
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run_on(connection)
     engine.dispose()
 
 

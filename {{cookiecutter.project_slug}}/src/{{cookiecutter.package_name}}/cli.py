@@ -1,4 +1,4 @@
-"""Command-line administration: `{{ cookiecutter.project_slug }} create-superuser --email ...`."""
+"""Command-line administration: `{{ cookiecutter.project_slug }} create-superuser|migrate`."""
 
 import argparse
 import getpass
@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from .core.config import ConfigurationError, get_settings
 from .core.db import create_db_engine
 from .core.exceptions import DomainError
+from .core.logging import configure_logging
+from .migrate import DatabaseNotReadyError, migrate
 from .models import User
 from .users.schemas import UserCreate
 from .users.service import create_user
@@ -51,9 +53,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     superuser.add_argument("--email", required=True)
     superuser.add_argument("--full-name")
+    commands.add_parser(
+        "migrate",
+        help="wait for the database (DB_CONNECT_RETRIES, DB_CONNECT_INTERVAL), then upgrade "
+        "it to head under a lock, so that replicas starting together migrate once",
+    )
     args = parser.parse_args(argv)
     try:
+        if args.command == "migrate":
+            settings = get_settings()
+            configure_logging(settings)
+            migrate(settings)
+            return
         user = create_superuser(args.email, args.full_name)
-    except (ConfigurationError, DomainError) as exc:
+    except (ConfigurationError, DomainError, DatabaseNotReadyError) as exc:
         sys.exit(f"error: {exc}")
     print(f"Created superuser {user.email} (id {user.id})")

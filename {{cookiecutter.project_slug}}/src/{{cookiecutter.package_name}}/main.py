@@ -8,9 +8,16 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import sessionmaker
 
 from .auth.router import router as auth_router
+from .auth.throttle import LoginThrottle
 from .core.config import Settings, get_settings
 from .core.db import create_db_engine
 from .core.error_handlers import register_error_handlers
+from .core.logging import configure_logging
+from .core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from .health.router import router as health_router
 from .todos.router import router as todos_router
 from .users.router import router as users_router
@@ -30,13 +37,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    docs = settings.serve_docs
     app = FastAPI(
         title={{ cookiecutter.project_name | tojson }},
         version="{{ cookiecutter.version }}",
         description={{ cookiecutter.description | tojson }},
         lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     app.state.settings = settings
+    app.state.login_throttle = LoginThrottle(
+        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+    )
+    register_error_handlers(app)
+
+    # Added innermost first: a request meets RequestContext, then SecurityHeaders, ...
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -44,7 +61,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    register_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
 
     api = APIRouter(prefix=API_PREFIX)
     for router in (auth_router, users_router, todos_router):
@@ -54,4 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def _create_served_app() -> FastAPI:
+    """The app a server imports: logging is set up here, never by tests building apps."""
+    settings = get_settings()
+    configure_logging(settings)
+    return create_app(settings)
+
+
+app = _create_served_app()

@@ -9,3 +9,12 @@ class IncorrectLoginError(DomainError):
     status_code = status.HTTP_401_UNAUTHORIZED
     detail = "Incorrect email or password"
     headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  # read-only, never mutated
+
+
+class TooManyLoginAttemptsError(DomainError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    detail = "Too many failed login attempts; try again later"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.headers = {"Retry-After": str(retry_after)}

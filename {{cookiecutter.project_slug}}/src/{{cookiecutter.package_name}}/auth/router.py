@@ -2,12 +2,13 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Form, Request, status
 
 from ..core.config import SettingsDep
 from ..core.db import SessionDep
 from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
+from .dependencies import LoginThrottleDep
 from .schemas import LoginForm, Token
 from .service import authenticate, issue_access_token
 
@@ -23,9 +24,21 @@ def register(session: SessionDep, user_in: UserCreate) -> UserPublic:
 
 @router.post(
     "/token",
-    responses={status.HTTP_401_UNAUTHORIZED: {"description": "Incorrect email or password"}},
+    responses={
+        status.HTTP_401_UNAUTHORIZED: {"description": "Incorrect email or password"},
+        status.HTTP_429_TOO_MANY_REQUESTS: {"description": "Too many failed attempts"},
+    },
 )
-def login(session: SessionDep, settings: SettingsDep, form: PasswordForm) -> Token:
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    throttle: LoginThrottleDep,
+    form: PasswordForm,
+) -> Token:
     """OAuth2 password flow: `username` is the account's email."""
-    user = authenticate(session, email=form.username, password=form.password)
+    client = request.client.host if request.client else "unknown"
+    user = authenticate(
+        session, email=form.username, password=form.password, client=client, throttle=throttle
+    )
     return Token(access_token=issue_access_token(user, settings=settings))

@@ -9,18 +9,31 @@ from ..core.security import check_password, create_access_token, spend_password_
 from ..users.models import User
 from ..users.schemas import normalise_email
 from ..users.service import get_user_by_email
-from .exceptions import IncorrectLoginError
+from .exceptions import IncorrectLoginError, TooManyLoginAttemptsError
+from .throttle import LoginThrottle
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User:
-    """The active user with these credentials; upgrades an outdated password hash on the way."""
-    user = get_user_by_email(session, email=normalise_email(email))
+def authenticate(
+    session: Session, *, email: str, password: str, client: str, throttle: LoginThrottle
+) -> User:
+    """The active user with these credentials; upgrades an outdated password hash on the way.
+
+    Failures are counted per account and client; past the limit even a right password waits.
+    """
+    email = normalise_email(email)
+    throttle_key = f"{email}|{client}"
+    if retry_after := throttle.retry_after(throttle_key):
+        raise TooManyLoginAttemptsError(retry_after)
+    user = get_user_by_email(session, email=email)
     if user is None:
         spend_password_check_time(password)
+        throttle.record_failure(throttle_key)
         raise IncorrectLoginError
     check = check_password(password, user.hashed_password)
     if not check.valid or not user.is_active:
+        throttle.record_failure(throttle_key)
         raise IncorrectLoginError
+    throttle.reset(throttle_key)
     if check.new_hash is not None:
         user.hashed_password = check.new_hash
         session.commit()

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
     db_pool_timeout: float = Field(default=10.0, gt=0)
+    db_connect_retries: int = Field(default=30, ge=1)
+    db_connect_interval: float = Field(default=2.0, ge=0)
+    # None: the interactive docs and /openapi.json are served except in production.
+    docs_enabled: bool | None = None
+    access_log: bool = True
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=300, ge=1)
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -75,6 +83,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def serve_docs(self) -> bool:
+        if self.docs_enabled is None:
+            return self.environment != "production"
+        return self.docs_enabled
 
 
 def _describe(error: ErrorDetails) -> str:

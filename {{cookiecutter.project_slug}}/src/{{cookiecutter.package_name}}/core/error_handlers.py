@@ -1,10 +1,13 @@
-"""Turn domain errors, database outages and crashes into JSON `{"detail": ...}` answers."""
+"""Turn domain errors and database outages into JSON `{"detail": ...}` answers.
+
+Crashes are answered (and logged once) by RequestContextMiddleware.
+"""
 
 import logging
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from .exceptions import DomainError
@@ -26,15 +29,7 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     )
 
 
-async def _unhandled(_request: Request, _exc: Exception) -> JSONResponse:
-    # Starlette logs the traceback itself; the client learns nothing about internals.
-    return JSONResponse(
-        {"detail": "Internal server error"}, status_code=status.HTTP_500_INTERNAL_SERVER_ERROR
-    )
-
-
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
-    app.add_exception_handler(OperationalError, _database_unavailable)
-    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
-    app.add_exception_handler(Exception, _unhandled)
+    for database_down in (OperationalError, InterfaceError, PoolTimeoutError):
+        app.add_exception_handler(database_down, _database_unavailable)

@@ -8,7 +8,7 @@ from fastapi import status
 class DomainError(Exception):
     status_code: ClassVar[int] = status.HTTP_400_BAD_REQUEST
     detail: ClassVar[str] = "Bad request"
-    headers: ClassVar[dict[str, str] | None] = None
+    headers: dict[str, str] | None = None
 
     def __init__(self) -> None:
         super().__init__(self.detail)
