@@ -139,8 +139,17 @@ class PostgresCluster(PostgresServer):
         )
         self._pg_ctl("-w", "-l", str(self.data_dir.parent / "server.log"), "-o", options, "start")
 
+    def is_running(self) -> bool:
+        status = subprocess.run(
+            _as_postgres_user([_pg_bin("pg_ctl"), "-D", str(self.data_dir), "status"]),
+            capture_output=True,
+            timeout=60,
+        )
+        return status.returncode == 0
+
     def stop(self) -> None:
-        self._pg_ctl("-w", "-m", "fast", "stop")
+        if self.is_running():
+            self._pg_ctl("-w", "-m", "fast", "stop")
 
     def destroy(self) -> None:
         self.stop()

@@ -39,6 +39,9 @@ keepalive = _int_env("KEEP_ALIVE", 5)
 accesslog = None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Gunicorn 27's control socket sits at one path per OS user, so instances of the same user
+# take it over from each other; it is also a way to stop the server that nobody audits.
+control_socket_disable = True
 
 
 def _logging_config_or_exit() -> dict[str, Any]:

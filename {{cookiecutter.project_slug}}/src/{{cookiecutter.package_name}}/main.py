@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import sessionmaker
 
@@ -18,6 +18,7 @@ from .core.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
+from .core.responses import error_responses
 from .health.router import router as health_router
 from .todos.router import router as todos_router
 from .users.router import router as users_router
@@ -65,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
 
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(
+        prefix=API_PREFIX, responses=error_responses(status.HTTP_503_SERVICE_UNAVAILABLE)
+    )
     for router in (auth_router, users_router, todos_router):
         api.include_router(router)
     app.include_router(health_router)

@@ -32,3 +32,28 @@ def test_cors_allows_only_configured_origins(settings: Settings) -> None:
         denied = client.options("/health", headers={"Origin": "https://evil.example", **preflight})
     assert allowed.headers["access-control-allow-origin"] == "https://app.example"
     assert "access-control-allow-origin" not in denied.headers
+
+
+def test_a_body_that_is_not_utf8_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/auth/register",
+        content=b'{"email": "\xff\xfe"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_method_not_allowed_lists_every_method_of_the_path(client: TestClient) -> None:
+    response = client.put("/api/v1/todos/1")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "DELETE, GET, PATCH"
+    assert response.json() == {"detail": "Method Not Allowed"}
+
+
+def test_every_error_status_is_documented(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    login = paths["/api/v1/auth/token"]["post"]["responses"]
+    assert {"401", "413", "422", "429", "503"} <= set(login)
+    todo = paths["/api/v1/todos/{todo_id}"]["patch"]["responses"]
+    assert {"401", "404", "413", "422", "503"} <= set(todo)

@@ -39,11 +39,23 @@ def test_create_returns_the_todo(client: TestClient, auth_headers: dict[str, str
         {"title": "x" * 201},
         {"title": None},
         {"title": "ok", "completed": "maybe"},
+        {"title": "ok", "completed": 0},
+        {"title": 42},
         {"title": "nul\x00"},
         {},
         [],
     ],
-    ids=["empty", "too-long", "null", "bad-bool", "nul", "no-title", "not-an-object"],
+    ids=[
+        "empty",
+        "too-long",
+        "null",
+        "bad-bool",
+        "number-as-bool",
+        "number-as-title",
+        "nul",
+        "no-title",
+        "not-an-object",
+    ],
 )
 def test_invalid_todo_is_422(
     client: TestClient, auth_headers: dict[str, str], body: object

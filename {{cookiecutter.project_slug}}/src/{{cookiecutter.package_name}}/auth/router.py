@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request, status
 
 from ..core.config import SettingsDep
 from ..core.db import SessionDep
+from ..core.responses import error_responses
 from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
 from .dependencies import LoginThrottleDep
@@ -17,17 +18,22 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 PasswordForm = Annotated[LoginForm, Form()]
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/register",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(status.HTTP_409_CONFLICT, status.HTTP_413_CONTENT_TOO_LARGE),
+)
 def register(session: SessionDep, user_in: UserCreate) -> UserPublic:
     return UserPublic.model_validate(create_user(session, user_in=user_in))
 
 
 @router.post(
     "/token",
-    responses={
-        status.HTTP_401_UNAUTHORIZED: {"description": "Incorrect email or password"},
-        status.HTTP_429_TOO_MANY_REQUESTS: {"description": "Too many failed attempts"},
-    },
+    responses=error_responses(
+        status.HTTP_401_UNAUTHORIZED,
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        status.HTTP_429_TOO_MANY_REQUESTS,
+    ),
 )
 def login(
     request: Request,

@@ -1,18 +1,25 @@
-"""Turn domain errors and database outages into JSON `{"detail": ...}` answers.
+"""Turn domain errors, database outages and HTTP errors into JSON `{"detail": ...}` answers.
 
 Crashes are answered (and logged once) by RequestContextMiddleware.
 """
 
 import logging
+import re
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from .exceptions import DomainError
 
 logger = logging.getLogger(__name__)
+
+# What FastAPI answers (as a 400) when a body is not UTF-8 or a form cannot be parsed.
+_UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -29,7 +36,35 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every documented method of this path; Starlette would name only one route's."""
+    table: list[tuple[re.Pattern[str], str]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = [
+            (compile_path(path)[0], ", ".join(sorted(method.upper() for method in operations)))
+            for path, operations in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.allowed_methods = table
+    return next((methods for regex, methods in table if regex.match(request.url.path)), "")
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)  # noqa: S101  # registered for HTTPException only
+    if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == _UNPARSABLE_BODY:
+        # Malformed input is a validation error like any other.
+        body_error = {"type": "body_invalid", "loc": ["body"], "msg": "Unparsable request body"}
+        return JSONResponse(
+            {"detail": [body_error]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+        )
+    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
+    return await http_exception_handler(request, exc)
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(HTTPException, _http_error)
     for database_down in (OperationalError, InterfaceError, PoolTimeoutError):
         app.add_exception_handler(database_down, _database_unavailable)

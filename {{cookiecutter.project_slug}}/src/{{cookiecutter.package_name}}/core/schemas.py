@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import Path
-from pydantic import StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 # Largest value of a PostgreSQL `integer`; bigger ids cannot exist and must not reach the DB.
 MAX_DB_INT = 2_147_483_647
@@ -14,3 +14,9 @@ _NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, StringConstraints(pattern=_NO_NUL)]
 
 ResourceId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+
+
+class RequestBody(BaseModel):
+    """A JSON request body: types as documented, so `"completed": 0` is a 422, not False."""
+
+    model_config = ConfigDict(strict=True)

@@ -1,24 +1,26 @@
 """CRUD on the caller's own todos."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
 from ..core.db import SessionDep
 from ..core.pagination import PageParamsDep
+from ..core.responses import error_responses
 from ..users.dependencies import CurrentUser
 from .dependencies import OwnedTodo
 from .schemas import TodoCreate, TodoPublic, TodosPublic, TodoUpdate
 from .service import create_todo, delete_todo, list_todos, update_todo
 
-router = APIRouter(prefix="/todos", tags=["todos"])
+router = APIRouter(
+    prefix="/todos", tags=["todos"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)
+)
 
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"description": "No such todo among the caller's"}
-}
+_NOT_FOUND = error_responses(status.HTTP_404_NOT_FOUND)
+_TOO_LARGE = error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=_TOO_LARGE)
 def create(session: SessionDep, user: CurrentUser, todo_in: TodoCreate) -> TodoPublic:
     return TodoPublic.model_validate(create_todo(session, owner=user, todo_in=todo_in))
 
@@ -45,7 +47,7 @@ def read_one(todo: OwnedTodo) -> TodoPublic:
     return TodoPublic.model_validate(todo)
 
 
-@router.patch("/{todo_id}", responses=_NOT_FOUND)
+@router.patch("/{todo_id}", responses=_NOT_FOUND | _TOO_LARGE)
 def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPublic:
     return TodoPublic.model_validate(update_todo(session, todo=todo, todo_in=todo_in))
 

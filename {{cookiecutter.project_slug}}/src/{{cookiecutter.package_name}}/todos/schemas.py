@@ -6,20 +6,20 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..core.pagination import PageMeta
-from ..core.schemas import Text
+from ..core.schemas import RequestBody, Text
 from .models import TITLE_MAX_LENGTH
 
 Title = Annotated[Text, Field(min_length=1, max_length=TITLE_MAX_LENGTH)]
 Description = Annotated[Text, Field(max_length=10_000)]
 
 
-class TodoCreate(BaseModel):
+class TodoCreate(RequestBody):
     title: Title
     description: Description | None = None
     completed: bool = False
 
 
-class TodoUpdate(BaseModel):
+class TodoUpdate(RequestBody):
     title: Title | None = None
     description: Description | None = None
     completed: bool | None = None

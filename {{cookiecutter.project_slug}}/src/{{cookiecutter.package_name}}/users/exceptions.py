@@ -10,13 +10,8 @@ class EmailAlreadyRegisteredError(DomainError):
     detail = "A user with this email already exists"
 
 
-class CurrentPasswordRequiredError(DomainError):
-    status_code = status.HTTP_400_BAD_REQUEST
-    detail = "The current password is required to change the password"
-
-
 class CurrentPasswordIncorrectError(DomainError):
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code = status.HTTP_403_FORBIDDEN
     detail = "The current password is incorrect"
 
 

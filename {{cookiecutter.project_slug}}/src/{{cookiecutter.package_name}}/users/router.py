@@ -1,14 +1,17 @@
 """The caller's own account, and the user list for superusers."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 
 from ..core.db import SessionDep
 from ..core.pagination import PageParamsDep
+from ..core.responses import error_responses
 from .dependencies import CurrentSuperuser, CurrentUser
 from .schemas import UserPublic, UsersPublic, UserUpdate
 from .service import list_users, update_user
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(
+    prefix="/users", tags=["users"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)
+)
 
 
 @router.get("/me")
@@ -16,12 +19,14 @@ def read_me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.patch("/me")
+@router.patch(
+    "/me", responses=error_responses(status.HTTP_403_FORBIDDEN, status.HTTP_413_CONTENT_TOO_LARGE)
+)
 def update_me(session: SessionDep, user: CurrentUser, user_in: UserUpdate) -> UserPublic:
     return UserPublic.model_validate(update_user(session, user=user, user_in=user_in))
 
 
-@router.get("")
+@router.get("", responses=error_responses(status.HTTP_403_FORBIDDEN))
 def read_users(session: SessionDep, _: CurrentSuperuser, page: PageParamsDep) -> UsersPublic:
     users, total = list_users(session, limit=page.limit, offset=page.offset)
     return UsersPublic(

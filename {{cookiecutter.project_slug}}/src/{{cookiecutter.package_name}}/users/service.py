@@ -5,11 +5,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..core.security import check_password, hash_password
-from .exceptions import (
-    CurrentPasswordIncorrectError,
-    CurrentPasswordRequiredError,
-    EmailAlreadyRegisteredError,
-)
+from .exceptions import CurrentPasswordIncorrectError, EmailAlreadyRegisteredError
 from .models import User
 from .schemas import UserCreate, UserUpdate
 
@@ -49,9 +45,8 @@ def update_user(session: Session, *, user: User, user_in: UserUpdate) -> User:
     if "full_name" in user_in.model_fields_set:
         user.full_name = user_in.full_name
     if user_in.password is not None:
-        if user_in.current_password is None:
-            raise CurrentPasswordRequiredError
-        if not check_password(user_in.current_password, user.hashed_password).valid:
+        # UserUpdate guarantees current_password comes with password.
+        if not check_password(user_in.current_password or "", user.hashed_password).valid:
             raise CurrentPasswordIncorrectError
         user.hashed_password = hash_password(user_in.password)
     session.commit()

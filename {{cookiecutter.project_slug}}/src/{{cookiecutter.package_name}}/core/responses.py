@@ -1,0 +1,26 @@
+"""Error responses, documented once, so the OpenAPI document lists every status a route uses."""
+
+from typing import Any
+
+from fastapi import status
+from pydantic import BaseModel
+
+
+class ErrorMessage(BaseModel):
+    detail: str
+
+
+_DESCRIPTIONS = {
+    status.HTTP_400_BAD_REQUEST: "The request cannot be carried out as it stands",
+    status.HTTP_401_UNAUTHORIZED: "Missing, invalid or expired credentials",
+    status.HTTP_403_FORBIDDEN: "Not allowed for this user",
+    status.HTTP_404_NOT_FOUND: "No such resource among the caller's",
+    status.HTTP_409_CONFLICT: "Conflicts with an existing resource",
+    status.HTTP_413_CONTENT_TOO_LARGE: "Request body too large",
+    status.HTTP_429_TOO_MANY_REQUESTS: "Too many attempts; see Retry-After",
+    status.HTTP_503_SERVICE_UNAVAILABLE: "The database is unavailable; retry later",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorMessage, "description": _DESCRIPTIONS[code]} for code in codes}
