@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import bake, clean_environment, python_for, run, wait_for_url
+from .harness import bake, clean_environment, python_for, run, wait_for_url
 from .postgres import free_port
 
 TEST_SECRET_KEY = "template-tests-secret-key-0123456789-abcdefghijklmnop"

@@ -1,81 +1,36 @@
-"""Shared fixtures: baking the template, Pythons to install bakes with, and PostgreSQL."""
+"""Fixtures shared by the template tests: PostgreSQL, and the installed baked variants."""
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
-from cookiecutter.main import cookiecutter
 
+from .baked_project import InstalledProject
 from .postgres import ADMIN_URL_ENV, PostgresCluster, PostgresServer
 
-TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
-TOOLS_BIN = Path(sys.executable).parent
+# Baked, installed and exercised end to end; each variant's tests share one worker
+# (xdist_group) so it is installed once.
+VARIANTS = {
+    "defaults": {},
+    "py311-no-docker-no-ci": {
+        "python_version": "3.11",
+        "use_docker": "n",
+        "ci": "none",
+        "open_source_license": "Apache-2.0",
+    },
+    "py313-renamed": {
+        "python_version": "3.13",
+        "project_name": "Task Tracker",
+        "open_source_license": "Proprietary",
+    },
+}
 
 
-def bake(output_dir: Path, **answers: str) -> Path:
-    """Bake the template offline with the defaults plus `answers`; returns the project folder."""
-    project = cookiecutter(
-        str(TEMPLATE_ROOT), no_input=True, extra_context=answers, output_dir=str(output_dir)
-    )
-    return Path(project)
-
-
-def python_for(version: str) -> str:
-    """The interpreter of the given minor version: pyenv's, else one on PATH."""
-    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates = sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python3"))
-    found = candidates[-1] if candidates else shutil.which(f"python{version}")
-    if not found:
-        pytest.fail(f"Python {version} is needed to install a bake that asks for it")
-    return found
-
-
-def clean_environment(**extra: str) -> dict[str, str]:
-    """The environment a baked project runs with: none of our settings leak into it."""
-    leaked = {
-        "DATABASE_URL",
-        "TEST_DATABASE_URL",
-        "SECRET_KEY",
-        "ENVIRONMENT",
-        "VIRTUAL_ENV",
-        "PYTHONPATH",
-        "WEB_CONCURRENCY",
-        "BIND",
-        "PORT",
-        "HOST",
-    }
-    env = {key: value for key, value in os.environ.items() if key not in leaked}
-    env.update(extra)
-    return env
-
-
-def run(
-    command: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
-) -> subprocess.CompletedProcess[str]:
-    """Run a command; on failure show its output in the test report."""
-    result = subprocess.run(
-        command,
-        cwd=cwd,
-        env=env or clean_environment(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    assert result.returncode == 0, (
-        f"{' '.join(command)} exited {result.returncode}\n{result.stdout[-6000:]}\n"
-        f"{result.stderr[-6000:]}"
-    )
-    return result
+def variant(name: str) -> object:
+    """A `project` parameter for one variant, kept on that variant's xdist worker."""
+    return pytest.param(name, marks=pytest.mark.xdist_group(name))
 
 
 @pytest.fixture(scope="session")
@@ -92,16 +47,17 @@ def postgres() -> Iterator[PostgresServer]:
     cluster.destroy()
 
 
-def wait_for_url(
-    url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60
-) -> httpx.Response:
-    """Poll `url` until it answers 2xx; fail with the server's log if it dies or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited {process.returncode}:\n{log.read_text()}")
-        try:
-            return httpx.get(url, timeout=2).raise_for_status()
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout} s:\n{log.read_text()}")
+@pytest.fixture(scope="session", params=[variant(name) for name in VARIANTS])
+def project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> InstalledProject:
+    """A baked variant installed in its own venv (parametrise indirectly to pick variants)."""
+    return InstalledProject.create(tmp_path_factory.mktemp(request.param), VARIANTS[request.param])
+
+
+@pytest.fixture
+def migrated_database(project: InstalledProject, postgres: PostgresServer) -> str:
+    """A fresh PostgreSQL database at the project's migration head."""
+    url = postgres.create_database("app")
+    project.run("alembic", "upgrade", "head", DATABASE_URL=url)
+    return url

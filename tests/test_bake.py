@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import TEMPLATE_ROOT, TOOLS_BIN, bake, run
+from .harness import TEMPLATE_ROOT, TOOLS_BIN, bake, run
 
 OPTIONS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
 CHOICE_OPTIONS = {name: values for name, values in OPTIONS.items() if isinstance(values, list)}

@@ -14,42 +14,10 @@ import httpx
 import pytest
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject
-from .conftest import clean_environment
+from .harness import clean_environment
 from .postgres import PostgresServer
 
-VARIANTS = {
-    "defaults": {},
-    "py311-no-docker-no-ci": {
-        "python_version": "3.11",
-        "use_docker": "n",
-        "ci": "none",
-        "open_source_license": "Apache-2.0",
-    },
-    "py313-renamed": {
-        "python_version": "3.13",
-        "project_name": "Task Tracker",
-        "open_source_license": "Proprietary",
-    },
-}
-
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(
-    scope="session",
-    params=[pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in VARIANTS],
-)
-def project(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> InstalledProject:
-    return InstalledProject.create(tmp_path_factory.mktemp(request.param), VARIANTS[request.param])
-
-
-@pytest.fixture
-def migrated_database(project: InstalledProject, postgres: PostgresServer) -> str:
-    url = postgres.create_database("app")
-    project.run("alembic", "upgrade", "head", DATABASE_URL=url)
-    return url
 
 
 def test_own_suite_passes_on_sqlite(project: InstalledProject) -> None:
@@ -70,10 +38,11 @@ def test_own_suite_passes_on_postgresql(
     assert postgres.psql("SELECT to_regclass('alembic_version') IS NOT NULL", database) == "t"
 
 
-def test_lint_format_and_types_are_clean(project: InstalledProject) -> None:
+def test_lint_format_types_and_security_lint_are_clean(project: InstalledProject) -> None:
     project.run("ruff", "check", "--no-cache", ".")
     project.run("ruff", "format", "--check", "--no-cache", ".")
     project.run("mypy", "--no-incremental")
+    project.run("bandit", "-q", "-c", "pyproject.toml", "-r", "src")
 
 
 def test_migrations_reach_head_on_postgresql_and_match_the_models(

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .conftest import TEMPLATE_ROOT, clean_environment, wait_for_url
+from .harness import TEMPLATE_ROOT, clean_environment, wait_for_url
 from .postgres import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("quickstart")]

@@ -27,7 +27,7 @@ import httpx
 import pytest
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject
-from .conftest import clean_environment, wait_for_url
+from .harness import clean_environment, wait_for_url
 from .postgres import PostgresCluster, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("resilience")]

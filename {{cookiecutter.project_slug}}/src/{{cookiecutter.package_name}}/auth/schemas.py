@@ -12,7 +12,7 @@ from ..users.schemas import PASSWORD_MAX_LENGTH
 class LoginForm(BaseModel):
     """The OAuth2 password grant's form; `username` is the account's email."""
 
-    grant_type: Literal["password"] | None = None
+    grant_type: Literal["password"] = "password"
     username: Annotated[Text, Field(min_length=1, max_length=EMAIL_MAX_LENGTH)]
     password: Annotated[Text, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
 

@@ -14,7 +14,8 @@ _SOURCE_ROOT = Path(__file__).resolve().parents[3]
 # folder, so gunicorn, Alembic, the CLI and the tests agree whatever their working directory.
 PROJECT_ROOT = _SOURCE_ROOT if (_SOURCE_ROOT / "pyproject.toml").is_file() else Path.cwd()
 
-DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105
+# Refused in production; the post-generation hook writes a real key into .env.
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105  # nosec B105
 _PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret"})
 MIN_SECRET_KEY_LENGTH = 32
 

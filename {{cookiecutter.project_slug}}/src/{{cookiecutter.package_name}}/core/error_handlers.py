@@ -5,6 +5,7 @@ Crashes are answered (and logged once) by RequestContextMiddleware.
 
 import logging
 import re
+from typing import cast
 
 from fastapi import FastAPI, Request, status
 from fastapi.exception_handlers import http_exception_handler
@@ -23,7 +24,7 @@ _UNPARSABLE_BODY = "There was an error parsing the body"
 
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)  # noqa: S101  # registered for DomainError only
+    exc = cast(DomainError, exc)  # registered for DomainError only
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
 
@@ -51,7 +52,7 @@ def _allowed_methods(request: Request) -> str:
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)  # noqa: S101  # registered for HTTPException only
+    exc = cast(HTTPException, exc)  # registered for HTTPException only
     if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == _UNPARSABLE_BODY:
         # Malformed input is a validation error like any other.
         body_error = {"type": "body_invalid", "loc": ["body"], "msg": "Unparsable request body"}

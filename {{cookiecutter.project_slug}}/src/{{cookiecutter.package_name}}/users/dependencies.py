@@ -12,7 +12,7 @@ from .exceptions import InvalidCredentialsError, NotSuperuserError
 from .models import User
 from .service import get_user
 
-TOKEN_URL = "/api/v1/auth/token"  # noqa: S105  # a path, not a secret
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105  # nosec B105  # a path, not a secret
 
 _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 

@@ -1,0 +1,119 @@
+"""The container pieces, tested without a Docker engine: the Dockerfile is linted, compose is
+validated against the compose-spec schema, and the entrypoint runs for real, three at once."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from .baked_project import TEST_SECRET_KEY, InstalledProject
+from .harness import TOOLS_BIN, bake, clean_environment, run, wait_for_url
+from .postgres import PostgresServer, free_port
+
+REPLICAS = 3
+
+
+@pytest.fixture(scope="module")
+def baked(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake(tmp_path_factory.mktemp("container"), use_docker="y")
+
+
+def test_dockerfile_passes_hadolint(baked: Path) -> None:
+    result = run([str(TOOLS_BIN / "hadolint"), "--no-color", "Dockerfile"], cwd=baked)
+    assert result.stdout.strip() == ""
+
+
+def test_dockerfile_runs_unprivileged_with_signals_reaching_gunicorn(baked: Path) -> None:
+    text = (baked / "Dockerfile").read_text().replace("\\\n", " ")  # join continued lines
+    lines = [line.strip() for line in text.splitlines()]
+    instructions = [line for line in lines if line and not line.startswith("#")]
+    assert sum(line.startswith("FROM ") for line in instructions) == 2  # builder + final
+    final_stage = instructions[max(i for i, x in enumerate(instructions) if x.startswith("FROM")) :]
+    user = next(line for line in final_stage if line.startswith("USER "))
+    assert user.split()[1].split(":")[0] not in ("0", "root")
+    assert any(line.startswith("HEALTHCHECK ") and "/health" in line for line in instructions)
+    assert "STOPSIGNAL SIGTERM" in instructions
+    assert next(x for x in instructions if x.startswith("ENTRYPOINT")).startswith('ENTRYPOINT ["')
+    assert next(x for x in instructions if x.startswith("CMD")).startswith('CMD ["gunicorn"')
+    assert (baked / "docker" / "entrypoint.sh").read_text().rstrip().endswith('exec "$@"')
+
+
+def test_dockerignore_keeps_secrets_and_clutter_out(baked: Path) -> None:
+    ignored = set((baked / ".dockerignore").read_text().splitlines())
+    assert {".env", ".venv", ".git", "**/__pycache__", ".pytest_cache"} <= ignored
+
+
+def test_compose_file_matches_the_compose_spec(baked: Path) -> None:
+    run(
+        [
+            str(TOOLS_BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.compose-spec",
+            "compose.yaml",
+        ],
+        cwd=baked,
+    )
+    compose = (baked / "compose.yaml").read_text()
+    assert "service_healthy" in compose
+    assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?" in compose  # required, never a value
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("project", ["defaults"], indirect=True)
+def test_replicas_starting_together_migrate_once_and_all_serve(
+    project: InstalledProject, postgres: PostgresServer
+) -> None:
+    database_url = postgres.create_database("replicas")
+    ports = [free_port() for _ in range(REPLICAS)]
+    logs = [project.path / f"replica-{port}.log" for port in ports]
+    replicas = []
+    for port, log_path in zip(ports, logs, strict=True):
+        env = clean_environment(
+            PATH=f"{project.bin}:{clean_environment()['PATH']}",
+            DATABASE_URL=database_url,
+            ENVIRONMENT="production",
+            SECRET_KEY=TEST_SECRET_KEY,
+            BIND=f"127.0.0.1:{port}",
+            WEB_CONCURRENCY="1",
+        )
+        with log_path.open("w") as log:
+            replicas.append(
+                subprocess.Popen(
+                    [
+                        "docker/entrypoint.sh",
+                        "gunicorn",
+                        "-c",
+                        "gunicorn_conf.py",
+                        f"{project.package}.main:app",
+                    ],
+                    cwd=project.path,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+            )
+    try:
+        for port, replica, log_path in zip(ports, replicas, logs, strict=True):
+            ready = wait_for_url(f"http://127.0.0.1:{port}/health/ready", replica, log_path, 90)
+            assert ready.json()["database"] == "ok"
+        registered = httpx.post(
+            f"http://127.0.0.1:{ports[0]}/api/v1/auth/register",
+            json={"email": "replica@example.com", "password": "replicated password"},
+        )
+        assert registered.status_code == 201
+    finally:
+        for replica in replicas:
+            replica.send_signal(signal.SIGTERM)
+        exit_codes = [replica.wait(timeout=60) for replica in replicas]
+    assert exit_codes == [0] * REPLICAS
+    migrations_run = sum(log.read_text().count("Running upgrade  -> 0001") for log in logs)
+    assert migrations_run == 1, "\n".join(log.read_text() for log in logs)
+    version = postgres.psql(
+        "SELECT version_num FROM alembic_version", database_url.rsplit("/", 1)[1]
+    )
+    assert version == "0001"
