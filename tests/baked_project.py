@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from .harness import bake, clean_environment, python_for, run, wait_for_url
+from .harness import RunningServer, bake, clean_environment, python_for, run, running_server
 from .postgres import free_port
 
 TEST_SECRET_KEY = "template-tests-secret-key-0123456789-abcdefghijklmnop"
@@ -46,30 +45,27 @@ class InstalledProject:
         return project
 
     @contextmanager
-    def serve(self, **env: str) -> Iterator[httpx.Client]:
-        """Run gunicorn with the project's own gunicorn_conf.py; yields a client for it."""
+    def gunicorn(self, **env: str) -> Iterator[RunningServer]:
+        """gunicorn with the project's own gunicorn_conf.py (two workers unless told)."""
         port = free_port()
-        environment = clean_environment(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", **env)
-        log_path = self.path / f"gunicorn-{port}.log"
-        with log_path.open("w") as log:
-            server = subprocess.Popen(
-                [str(self.bin / "gunicorn"), "-c", "gunicorn_conf.py", f"{self.package}.main:app"],
-                cwd=self.path,
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_for_url(f"{base_url}/health", server, log_path)
-            with httpx.Client(base_url=base_url, timeout=30) as client:
-                yield client
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                raise
-        assert server.returncode == 0, log_path.read_text()[-4000:]
+        environment = clean_environment(
+            **{"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", **env}
+        )
+        command = [str(self.bin / "gunicorn"), "-c", "gunicorn_conf.py", f"{self.package}.main:app"]
+        with running_server(
+            command,
+            cwd=self.path,
+            env=environment,
+            port=port,
+            log_path=self.path / f"gunicorn-{port}.log",
+        ) as server:
+            yield server
+
+    @contextmanager
+    def serve(self, **env: str) -> Iterator[httpx.Client]:
+        """Serve with gunicorn; yields a client for it."""
+        with (
+            self.gunicorn(**env) as server,
+            httpx.Client(base_url=server.base_url, timeout=30) as client,
+        ):
+            yield client

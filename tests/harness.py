@@ -5,9 +5,13 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -88,3 +92,55 @@ def wait_for_url(
         except httpx.HTTPError:
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer within {timeout} s:\n{log.read_text()}")
+
+
+@dataclass(frozen=True)
+class RunningServer:
+    process: subprocess.Popen[bytes]
+    port: int
+    log_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_server(
+    command: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    port: int,
+    log_path: Path,
+    ready_path: str = "/health",
+    stop_timeout: float = 40,
+) -> Iterator[RunningServer]:
+    """Start a server, wait until `ready_path` answers, and stop it with SIGTERM afterwards;
+    it must then exit 0 (a graceful shutdown)."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+    server = RunningServer(process=process, port=port, log_path=log_path)
+    try:
+        wait_for_url(f"{server.base_url}{ready_path}", process, log_path)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise
+    assert process.returncode == 0, server.log()[-4000:]

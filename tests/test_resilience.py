@@ -27,8 +27,8 @@ import httpx
 import pytest
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject
-from .harness import clean_environment, wait_for_url
-from .postgres import PostgresCluster, free_port
+from .harness import RunningServer
+from .postgres import PostgresCluster
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("resilience")]
 
@@ -66,17 +66,8 @@ def migrated_database(installed: InstalledProject, cluster: PostgresCluster) -> 
 
 
 @dataclass(frozen=True)
-class Gunicorn:
-    process: subprocess.Popen[bytes]
-    port: int
-    log_path: Path
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+class Gunicorn(RunningServer):
+    """A running gunicorn whose workers can be found, and a response traced to one."""
 
     def workers(self) -> set[int]:
         """The pids of the master's children (its workers)."""
@@ -128,39 +119,9 @@ def _server_socket_inode(server_port: int, client_port: int) -> str:
 
 @contextmanager
 def gunicorn(project: InstalledProject, **env: str) -> Iterator[Gunicorn]:
-    """Like `InstalledProject.serve`, but exposes the master process and its log."""
-    port = free_port()
-    environment = clean_environment(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY=str(WORKERS), **env)
-    log_path = project.path / f"gunicorn-{port}.log"
-    command = [
-        str(project.bin / "gunicorn"),
-        "-c",
-        "gunicorn_conf.py",
-        f"{project.package}.main:app",
-    ]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=project.path,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-    server = Gunicorn(process=process, port=port, log_path=log_path)
-    try:
-        wait_for_url(f"{server.base_url}/health", process, log_path)
-        yield server
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=GRACEFUL_TIMEOUT + 10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                raise
-    assert process.returncode == 0, server.log()[-4000:]
+    """`InstalledProject.gunicorn`, with the worker-tracing helpers above."""
+    with project.gunicorn(WEB_CONCURRENCY=str(WORKERS), **env) as server:
+        yield Gunicorn(process=server.process, port=server.port, log_path=server.log_path)
 
 
 @contextmanager

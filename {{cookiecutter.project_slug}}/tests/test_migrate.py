@@ -9,11 +9,18 @@ from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.migrate import DatabaseNotReadyError, migrate, wait_for_database
 
 
+def _table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
 def test_migrate_builds_a_fresh_database(settings: Settings, tmp_path: Path) -> None:
     fresh = settings.model_copy(update={"database_url": f"sqlite:///{tmp_path / 'fresh.db'}"})
     migrate(fresh)
-    tables = inspect(create_engine(fresh.database_url)).get_table_names()
-    assert {"users", "todos", "alembic_version"} <= set(tables)
+    assert {"users", "todos", "alembic_version"} <= _table_names(fresh.database_url)
 
 
 def test_migrate_at_head_changes_nothing(settings: Settings, engine: Engine) -> None:
@@ -31,6 +38,7 @@ def test_waiting_gives_up_after_the_configured_retries(
         pytest.raises(DatabaseNotReadyError, match="after 3 attempts"),
     ):
         wait_for_database(unreachable, retries=3, interval=0)
+    unreachable.dispose()
     assert len([r for r in caplog.records if "not ready" in r.getMessage()]) == 2
 
 
@@ -49,4 +57,4 @@ def test_migrate_command(
             cli.main(["migrate"])
     finally:
         get_settings.cache_clear()
-    assert "todos" in inspect(create_engine(f"sqlite:///{tmp_path / 'cli.db'}")).get_table_names()
+    assert "todos" in _table_names(f"sqlite:///{tmp_path / 'cli.db'}")

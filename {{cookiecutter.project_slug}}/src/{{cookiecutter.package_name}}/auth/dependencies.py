@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from .throttle import LoginThrottle
 
 
-def _login_throttle(request: Request) -> LoginThrottle:
+async def _login_throttle(request: Request) -> LoginThrottle:
     throttle: LoginThrottle = request.app.state.login_throttle
     return throttle
 

@@ -112,8 +112,8 @@ def get_settings() -> Settings:
     return load_settings()
 
 
-def _app_settings(request: Request) -> Settings:
-    """The settings the running application was created with."""
+async def _app_settings(request: Request) -> Settings:
+    """The settings the running application was created with (async: no thread hop)."""
     settings: Settings = request.app.state.settings
     return settings
 

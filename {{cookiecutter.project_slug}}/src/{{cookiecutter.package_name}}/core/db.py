@@ -78,3 +78,9 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def release_connection(session: Session) -> None:
+    """End the read transaction so the pooled connection is free during slow work (password
+    hashing); loaded objects stay usable because sessions do not expire them on commit."""
+    session.commit()

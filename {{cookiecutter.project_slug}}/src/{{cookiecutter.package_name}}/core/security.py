@@ -1,5 +1,7 @@
 """Password hashing and JWT access tokens."""
 
+import os
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -15,6 +17,10 @@ _BCRYPT_MAX_BYTES = 72
 # upgraded to Argon2 at the next successful login ("deprecated" schemes need a re-hash).
 _password_context = CryptContext(schemes=["argon2", "bcrypt"], deprecated="auto")
 
+# Hashing is CPU-bound and Argon2 takes 64 MiB per hash: more hashes at once than cores only
+# costs memory, so the endpoints' 40 worker threads queue here instead.
+_hashing_slots = threading.BoundedSemaphore(os.cpu_count() or 1)
+
 
 @dataclass(frozen=True, slots=True)
 class PasswordCheck:
@@ -24,7 +30,8 @@ class PasswordCheck:
 
 
 def hash_password(password: str) -> str:
-    return str(_password_context.hash(password))
+    with _hashing_slots:
+        return str(_password_context.hash(password))
 
 
 def check_password(password: str, stored_hash: str) -> PasswordCheck:
@@ -33,7 +40,8 @@ def check_password(password: str, stored_hash: str) -> PasswordCheck:
         # Verify exactly the bytes a legacy bcrypt system hashed; the Argon2 re-hash below
         # then covers the whole password.
         candidate = password.encode()[:_BCRYPT_MAX_BYTES]
-    valid, new_hash = _password_context.verify_and_update(candidate, stored_hash)
+    with _hashing_slots:
+        valid, new_hash = _password_context.verify_and_update(candidate, stored_hash)
     if valid and new_hash is not None:
         new_hash = hash_password(password)
     return PasswordCheck(valid=valid, new_hash=new_hash)
@@ -46,7 +54,9 @@ def _dummy_hash() -> str:
 
 def spend_password_check_time(password: str) -> None:
     """Verify against a dummy hash so an unknown email costs as much as a wrong password."""
-    _password_context.verify(password, _dummy_hash())
+    dummy_hash = _dummy_hash()
+    with _hashing_slots:
+        _password_context.verify(password, dummy_hash)
 
 
 def create_access_token(subject: str, *, secret_key: str, expires_in: timedelta) -> str:

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..core.db import release_connection
 from ..core.security import check_password, hash_password
 from .exceptions import CurrentPasswordIncorrectError, EmailAlreadyRegisteredError
 from .models import User
@@ -45,6 +46,7 @@ def update_user(session: Session, *, user: User, user_in: UserUpdate) -> User:
     if "full_name" in user_in.model_fields_set:
         user.full_name = user_in.full_name
     if user_in.password is not None:
+        release_connection(session)
         # UserUpdate guarantees current_password comes with password.
         if not check_password(user_in.current_password or "", user.hashed_password).valid:
             raise CurrentPasswordIncorrectError
