@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
     db_pool_timeout: float = Field(default=10.0, gt=0)
+    # Threads for sync endpoints and dependencies, per worker. A request holds its pooled
+    # connection across several of them, so this must exceed the requests a worker has in
+    # flight, or threads waiting for a connection starve the requests that hold one.
+    # The pool, not this, bounds the work on the database.
+    thread_limit: int = Field(default=200, ge=1)
     db_connect_retries: int = Field(default=30, ge=1)
     db_connect_interval: float = Field(default=2.0, ge=0)
     # None: the interactive docs and /openapi.json are served except in production.
