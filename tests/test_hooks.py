@@ -22,6 +22,12 @@ TEMPLATE_CONTEXT: dict[str, Any] = json.loads(
 )
 CHOICES: dict[str, list[str]] = {k: v for k, v in TEMPLATE_CONTEXT.items() if isinstance(v, list)}
 DOCKER_PATHS = ["Dockerfile", ".dockerignore", "compose.yaml"]
+BAD_CHOICES = [
+    ("python_version", "3.9"),
+    ("use_docker", "maybe"),
+    ("ci", "jenkins"),
+    ("open_source_license", "GPL"),
+]
 
 
 @dataclass(frozen=True)
@@ -142,15 +148,7 @@ def test_invalid_answer_is_rejected_with_one_error_line(
     assert_hook_rejected(bake("--no-input", **{field: value}), field)
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("python_version", "3.9"),
-        ("use_docker", "maybe"),
-        ("ci", "jenkins"),
-        ("open_source_license", "GPL"),
-    ],
-)
+@pytest.mark.parametrize(("field", "value"), BAD_CHOICES)
 def test_invalid_choice_on_the_command_line_is_rejected_before_baking(
     bake: Baker, field: str, value: str
 ) -> None:
@@ -162,15 +160,7 @@ def test_invalid_choice_on_the_command_line_is_rejected_before_baking(
     assert not baked.output_dir.exists() or not any(baked.output_dir.iterdir())
 
 
-@pytest.mark.parametrize(
-    ("field", "value"),
-    [
-        ("python_version", "3.9"),
-        ("use_docker", "maybe"),
-        ("ci", "jenkins"),
-        ("open_source_license", "GPL"),
-    ],
-)
+@pytest.mark.parametrize(("field", "value"), BAD_CHOICES)
 def test_invalid_choice_in_a_replay_file_is_rejected_by_the_hook(
     bake: Baker, tmp_path: Path, field: str, value: str
 ) -> None:

@@ -118,9 +118,15 @@ def _server_socket_inode(server_port: int, client_port: int) -> str:
 
 
 @contextmanager
-def gunicorn(project: InstalledProject, **env: str) -> Iterator[Gunicorn]:
-    """`InstalledProject.gunicorn`, with the worker-tracing helpers above."""
-    with project.gunicorn(WEB_CONCURRENCY=str(WORKERS), **env) as server:
+def gunicorn(project: InstalledProject, database_url: str, **env: str) -> Iterator[Gunicorn]:
+    """`InstalledProject.gunicorn` in production mode, with the worker-tracing helpers above."""
+    with project.gunicorn(
+        WEB_CONCURRENCY=str(WORKERS),
+        DATABASE_URL=database_url,
+        ENVIRONMENT="production",
+        SECRET_KEY=TEST_SECRET_KEY,
+        **env,
+    ) as server:
         yield Gunicorn(process=server.process, port=server.port, log_path=server.log_path)
 
 
@@ -176,14 +182,8 @@ def assert_unavailable(response: httpx.Response, elapsed: float, what: str) -> N
 def test_database_outage_answers_503_and_recovers_without_restart(
     installed: InstalledProject, cluster: PostgresCluster, migrated_database: str
 ) -> None:
-    with gunicorn(
-        installed,
-        DATABASE_URL=migrated_database,
-        ENVIRONMENT="production",
-        SECRET_KEY=TEST_SECRET_KEY,
-        # Each worker's client stays on its connection however long the other's calls take.
-        KEEP_ALIVE="60",
-    ) as server:
+    # Each worker's client stays on its connection however long the other's calls take.
+    with gunicorn(installed, migrated_database, KEEP_ALIVE="60") as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as api:
             auth = register_and_login(api, "outage@example.com")
             before = api.post("/api/v1/todos", headers=auth, json={"title": "made before"})
@@ -300,13 +300,7 @@ def write_todos(
 def test_sigterm_during_writes_loses_no_acknowledged_request(
     installed: InstalledProject, cluster: PostgresCluster, migrated_database: str
 ) -> None:
-    with gunicorn(
-        installed,
-        DATABASE_URL=migrated_database,
-        ENVIRONMENT="production",
-        SECRET_KEY=TEST_SECRET_KEY,
-        GRACEFUL_TIMEOUT=str(GRACEFUL_TIMEOUT),
-    ) as server:
+    with gunicorn(installed, migrated_database, GRACEFUL_TIMEOUT=str(GRACEFUL_TIMEOUT)) as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as api:
             auth = register_and_login(api, "writer@example.com")
         with client_per_worker(server):
