@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
-from fastapi import APIRouter, FastAPI, status
+from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy.orm import sessionmaker
 
@@ -68,13 +68,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
 
-    api = APIRouter(
-        prefix=API_PREFIX, responses=error_responses(status.HTTP_503_SERVICE_UNAVAILABLE)
-    )
-    for router in (auth_router, users_router, todos_router):
-        api.include_router(router)
     app.include_router(health_router)
-    app.include_router(api)
+    for router in (auth_router, users_router, todos_router):
+        app.include_router(
+            router,
+            prefix=API_PREFIX,
+            responses=error_responses(status.HTTP_503_SERVICE_UNAVAILABLE),
+        )
     return app
 
 
