@@ -6,6 +6,7 @@ xdist worker (`xdist_group`), so installs are not repeated.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -80,6 +81,50 @@ def test_gunicorn_serves_the_whole_todo_flow_on_postgresql(
         users = api.get("/api/v1/users", headers=admin)
         assert users.status_code == 200
         assert users.json()["total"] == 3  # the admin, the walker and the other user
+
+
+def test_production_defaults_hold_on_a_real_server(
+    project: InstalledProject, migrated_database: str
+) -> None:
+    """Security headers, request ids in JSON logs, body limit, login throttle, no docs."""
+    with (
+        project.gunicorn(
+            DATABASE_URL=migrated_database,
+            ENVIRONMENT="production",
+            SECRET_KEY=TEST_SECRET_KEY,
+            WEB_CONCURRENCY="1",  # the login throttle counts per worker
+            LOGIN_MAX_FAILURES="3",
+            MAX_REQUEST_BODY_BYTES="2048",
+        ) as server,
+        httpx.Client(base_url=server.base_url, timeout=30) as api,
+    ):
+        health = api.get("/health", headers={"X-Request-ID": "e2e-trace-42"})
+        assert health.headers["X-Request-ID"] == "e2e-trace-42"
+        assert health.headers["X-Content-Type-Options"] == "nosniff"
+        assert health.headers["X-Frame-Options"] == "DENY"
+        assert "Strict-Transport-Security" not in health.headers
+        behind_tls = api.get("/health", headers={"X-Forwarded-Proto": "https"})
+        assert behind_tls.headers["Strict-Transport-Security"].startswith("max-age=")
+        assert api.get("/docs").status_code == 404
+        assert api.get("/openapi.json").status_code == 404
+
+        too_big = api.post("/api/v1/auth/register", content=b"{" + b" " * 4096 + b"}")
+        assert too_big.status_code == 413
+        assert too_big.json() == {"detail": "Request body too large"}
+
+        guesses = [
+            api.post("/api/v1/auth/token", data={"username": "x@example.com", "password": "no"})
+            for _ in range(4)
+        ]
+        assert [guess.status_code for guess in guesses] == [401, 401, 401, 429]
+        assert int(guesses[-1].headers["Retry-After"]) > 0
+        assert guesses[-1].json()["detail"].startswith("Too many failed login attempts")
+    lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    access = [line for line in lines if line.get("request_id") == "e2e-trace-42"]
+    assert access, server.log()[-2000:]
+    assert access[0]["logger"] == "app.access"
+    assert access[0]["status"] == 200
+    assert all(line["level"] in {"DEBUG", "INFO", "WARNING"} for line in lines), server.log()
 
 
 def test_production_refuses_to_start_with_a_placeholder_secret(
