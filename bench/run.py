@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from statistics import median
 
 import httpx
 
@@ -67,6 +68,7 @@ class Result:
 @dataclass
 class Settings:
     duration: int
+    repeats: int
     warmup: int
     connections: int
     workers: int
@@ -122,19 +124,24 @@ def measure(
 ) -> Result:
     connections = request.connections or settings.connections
     _wrk(server.base_url, request, token, settings.warmup, connections)
-    raw = _wrk(server.base_url, request, token, settings.duration, connections)
-    seconds = raw["duration_us"] / 1_000_000
+    # Several shorter measurements and their medians: one slow second moves a median less.
+    runs = [
+        _wrk(server.base_url, request, token, settings.duration, connections)
+        for _ in range(settings.repeats)
+    ]
     result = Result(
         scenario=scenario,
         server=server_name,
-        requests_per_second=round(raw["requests"] / seconds, 1),
-        p50_ms=round(raw["p50_us"] / 1000, 2),
-        p99_ms=round(raw["p99_us"] / 1000, 2),
-        non_2xx=raw["non_2xx"],
-        socket_errors=raw["connect_errors"]
-        + raw["read_errors"]
-        + raw["write_errors"]
-        + raw["timeouts"],
+        requests_per_second=round(
+            median(run["requests"] / (run["duration_us"] / 1_000_000) for run in runs), 1
+        ),
+        p50_ms=round(median(run["p50_us"] for run in runs) / 1000, 2),
+        p99_ms=round(median(run["p99_us"] for run in runs) / 1000, 2),
+        non_2xx=sum(run["non_2xx"] for run in runs),
+        socket_errors=sum(
+            run["connect_errors"] + run["read_errors"] + run["write_errors"] + run["timeouts"]
+            for run in runs
+        ),
         rss_mib_per_worker=_worker_rss_mib(server.process.pid),
     )
     print(f"  {scenario:<22} {server_name:<10} {result.requests_per_second:>9} req/s", flush=True)
@@ -314,7 +321,8 @@ def markdown_table(results: list[Result]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="2 s per scenario, 1 s warm-up")
-    parser.add_argument("--duration", type=int, default=15, help="seconds measured per scenario")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
+    parser.add_argument("--repeats", type=int, default=3, help="measurements per scenario")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
@@ -324,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("error: wrk is needed (Debian: apt-get install wrk)")
     settings = Settings(
         duration=2 if args.smoke else args.duration,
+        repeats=1 if args.smoke else args.repeats,
         warmup=1 if args.smoke else args.warmup,
         connections=args.connections,
         workers=args.workers,
