@@ -1,6 +1,6 @@
 """Benchmark the default bake against ceilings measured in the same run.
 
-    python -m bench.run            # full run (about 4 minutes on 2 cores)
+    python -m bench.run            # full run (about 4.5 minutes on 2 cores)
     python -m bench.run --smoke    # a few seconds per scenario, to keep the harness working
 
 Run it from the template repository with the test tools' venv (scripts/test.sh makes it) and
@@ -223,6 +223,8 @@ def _run_scenarios(
         one_todo = Request(f"/api/v1/todos/{todo_id}")
         scenarios = {
             "GET /health": Request("/health", authenticated=False),
+            # Authentication alone (token + user row): what every API request pays first.
+            "GET /users/me": Request("/api/v1/users/me"),
             "GET /todos?limit=20": list_page,
             "GET /todos/{id}": one_todo,
             "POST /todos": Request(
@@ -245,7 +247,7 @@ def _run_scenarios(
             measure("GET /health", "bare", bare, scenarios["GET /health"], token, settings)
         )
     with serve(project, "thin", [*gunicorn, "thin_app:app"], env, port) as thin:
-        for name in ("GET /todos?limit=20", "GET /todos/{id}"):
+        for name in ("GET /users/me", "GET /todos?limit=20", "GET /todos/{id}"):
             results.append(measure(name, "thin", thin, scenarios[name], token, settings))
 
     uvicorn = [
@@ -268,6 +270,7 @@ def _with_ratios(results: list[Result]) -> list[Result]:
     by_key = {(r.scenario, r.server): r for r in results}
     ceilings = {
         ("GET /health", "gunicorn"): ("GET /health", "bare"),
+        ("GET /users/me", "gunicorn"): ("GET /users/me", "thin"),
         ("GET /todos?limit=20", "gunicorn"): ("GET /todos?limit=20", "thin"),
         ("GET /todos/{id}", "gunicorn"): ("GET /todos/{id}", "thin"),
         ("GET /todos?limit=20", "uvicorn"): ("GET /todos?limit=20", "gunicorn"),

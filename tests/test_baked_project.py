@@ -86,7 +86,8 @@ def test_gunicorn_serves_the_whole_todo_flow_on_postgresql(
 def test_production_defaults_hold_on_a_real_server(
     project: InstalledProject, migrated_database: str
 ) -> None:
-    """Security headers, request ids in JSON logs, body limit, login throttle, no docs."""
+    """Security headers, request ids in JSON logs (successful probes not access-logged),
+    body limit, login throttle, no docs."""
     with (
         project.gunicorn(
             DATABASE_URL=migrated_database,
@@ -98,8 +99,10 @@ def test_production_defaults_hold_on_a_real_server(
         ) as server,
         httpx.Client(base_url=server.base_url, timeout=30) as api,
     ):
-        health = api.get("/health", headers={"X-Request-ID": "e2e-trace-42"})
-        assert health.headers["X-Request-ID"] == "e2e-trace-42"
+        health = api.get("/health", headers={"X-Request-ID": "quiet-probe-1"})
+        assert health.headers["X-Request-ID"] == "quiet-probe-1"
+        traced = api.get("/api/v1/users/me", headers={"X-Request-ID": "e2e-trace-42"})
+        assert traced.headers["X-Request-ID"] == "e2e-trace-42"
         assert health.headers["X-Content-Type-Options"] == "nosniff"
         assert health.headers["X-Frame-Options"] == "DENY"
         assert "Strict-Transport-Security" not in health.headers
@@ -123,7 +126,8 @@ def test_production_defaults_hold_on_a_real_server(
     access = [line for line in lines if line.get("request_id") == "e2e-trace-42"]
     assert access, server.log()[-2000:]
     assert access[0]["logger"] == "app.access"
-    assert access[0]["status"] == 200
+    assert access[0]["status"] == 401
+    assert not [line for line in lines if line.get("request_id") == "quiet-probe-1"]
     assert all(line["level"] in {"DEBUG", "INFO", "WARNING"} for line in lines), server.log()
 
 

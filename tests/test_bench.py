@@ -14,6 +14,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench")]
 
 SCENARIOS = {
     ("GET /health", "gunicorn"),
+    ("GET /users/me", "gunicorn"),
+    ("GET /users/me", "thin"),
     ("GET /todos?limit=20", "gunicorn"),
     ("GET /todos/{id}", "gunicorn"),
     ("POST /todos", "gunicorn"),

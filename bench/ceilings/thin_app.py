@@ -1,8 +1,9 @@
 """The ceiling for a DB-backed request: the API's reads done in the thinnest code.
 
 Same work as the real endpoints (verify the JWT, load the user by primary key, select the
-page and its count, or one row) on the same driver, psycopg2, with a pool sized like the
-app's and no ORM, dependency injection or response model.
+page and its count, or one row; /users/me stops after the user: the cost of authentication)
+on the same driver, psycopg2, with a pool sized like the app's and no ORM, dependency
+injection or response model.
 """
 
 import json
@@ -24,6 +25,7 @@ POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "10"))
 SECRET_KEY = os.environ["SECRET_KEY"]
 DSN = os.environ["DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
 COLUMNS = "id, title, description, completed, owner_id, created_at, updated_at"
+USER_COLUMNS = "id, email, full_name, is_active, is_superuser, created_at"
 
 # minconn == maxconn: psycopg2 closes connections returned above minconn, and raises instead
 # of waiting when empty, so callers wait on a semaphore of the same size.
@@ -62,11 +64,15 @@ def _user_id(request: Request) -> int:
     return int(claims["sub"])
 
 
-def _todo(row: tuple[Any, ...]) -> dict[str, Any]:
+def _as_dict(columns: str, row: tuple[Any, ...]) -> dict[str, Any]:
     return {
         key: value.isoformat() if isinstance(value, datetime) else value
-        for key, value in zip(COLUMNS.split(", "), row, strict=True)
+        for key, value in zip(columns.split(", "), row, strict=True)
     }
+
+
+def _todo(row: tuple[Any, ...]) -> dict[str, Any]:
+    return _as_dict(COLUMNS, row)
 
 
 def _active_user(cursor: Cursor, user_id: int) -> bool:
@@ -103,6 +109,15 @@ def _one(user_id: int, todo_id: int) -> dict[str, Any] | None:
     return _query(work)
 
 
+def _me(user_id: int) -> dict[str, Any] | None:
+    def work(cursor: Cursor) -> dict[str, Any] | None:
+        cursor.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = %s", (user_id,))
+        row = cursor.fetchone()
+        return _as_dict(USER_COLUMNS, row) if row and row[3] else None
+
+    return _query(work)
+
+
 def _json(body: dict[str, Any] | None) -> Response:
     if body is None:
         return Response(b'{"detail":"Not Found"}', status_code=404, media_type="application/json")
@@ -112,6 +127,11 @@ def _json(body: dict[str, Any] | None) -> Response:
 @app.get("/health")
 async def health() -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
+
+
+@app.get("/api/v1/users/me")
+async def read_me(request: Request) -> Response:
+    return _json(await run_in_threadpool(_me, _user_id(request)))
 
 
 @app.get("/api/v1/todos")

@@ -20,6 +20,7 @@ from .core.middleware import (
     SecurityHeadersMiddleware,
 )
 from .core.responses import error_responses
+from .health.router import PROBE_PATHS
 from .health.router import router as health_router
 from .todos.router import router as todos_router
 from .users.router import router as users_router
@@ -66,7 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestContextMiddleware, access_log=settings.access_log)
+    app.add_middleware(
+        RequestContextMiddleware,
+        access_log=settings.access_log,
+        quiet_paths=frozenset() if settings.access_log_probes else PROBE_PATHS,
+    )
 
     app.include_router(health_router)
     for router in (auth_router, users_router, todos_router):

@@ -30,10 +30,34 @@ def test_each_request_is_access_logged_with_its_id(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="app.access"):
-        client.get("/health", headers={"X-Request-ID": "trace-1"})
+        client.get("/openapi.json", headers={"X-Request-ID": "trace-1"})
     (record,) = [r for r in caplog.records if r.name == "app.access"]
     assert record.__dict__["status"] == 200
-    assert record.__dict__["path"] == "/health"
+    assert record.__dict__["path"] == "/openapi.json"
+    assert record.__dict__["request_id"] == "trace-1"
+    assert "GET /openapi.json 200" in record.getMessage()
+
+
+def test_successful_health_probes_are_not_access_logged_but_failures_are(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        client.get("/health")
+        client.get("/health/ready")
+        client.post("/health")
+    (record,) = [r for r in caplog.records if r.name == "app.access"]
+    assert "POST /health 405" in record.getMessage()
+
+
+def test_health_probes_can_be_access_logged_too(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        TestClient(create_app(settings.model_copy(update={"access_log_probes": True}))) as client,
+        caplog.at_level(logging.INFO, logger="app.access"),
+    ):
+        client.get("/health")
+    (record,) = [r for r in caplog.records if r.name == "app.access"]
     assert "GET /health 200" in record.getMessage()
 
 
@@ -44,7 +68,7 @@ def test_access_log_can_be_switched_off(
         TestClient(create_app(settings.model_copy(update={"access_log": False}))) as client,
         caplog.at_level(logging.INFO, logger="app.access"),
     ):
-        client.get("/health")
+        client.get("/openapi.json")
     assert not [r for r in caplog.records if r.name == "app.access"]
 
 

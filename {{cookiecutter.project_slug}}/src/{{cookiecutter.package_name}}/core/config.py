@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # None: the interactive docs and /openapi.json are served except in production.
     docs_enabled: bool | None = None
     access_log: bool = True
+    # Health probes arrive every few seconds from every load balancer and orchestrator:
+    # successful ones stay out of the access log unless this is on. Failures are logged.
+    access_log_probes: bool = False
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)

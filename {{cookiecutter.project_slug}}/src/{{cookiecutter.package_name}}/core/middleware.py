@@ -34,9 +34,12 @@ class RequestContextMiddleware:
     """Tag each request with an id (header, logs), log one access line, and turn a crash
     into a JSON 500 that reveals nothing, logged once with its traceback and request id."""
 
-    def __init__(self, app: ASGIApp, *, access_log: bool = True) -> None:
+    def __init__(
+        self, app: ASGIApp, *, access_log: bool = True, quiet_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.access_log = access_log
+        self.quiet_paths = quiet_paths  # successful requests to these are not logged
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,7 +75,8 @@ class RequestContextMiddleware:
             )
             await crash(scope, receive, send_with_request_id)
         finally:
-            if self.access_log:
+            quiet = response_status < 400 and scope["path"] in self.quiet_paths
+            if self.access_log and not quiet:
                 duration_ms = round((time.perf_counter() - started) * 1000, 2)
                 client = scope.get("client")
                 access_logger.info(

@@ -9,6 +9,8 @@ from ..core.db import SessionDep
 
 router = APIRouter(prefix="/health", tags=["health"])
 
+PROBE_PATHS = frozenset({"/health", "/health/ready"})
+
 
 @router.get("")
 async def liveness() -> dict[str, str]:
