@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1)
     db_max_overflow: int = Field(default=0, ge=0)
     db_pool_timeout: float = Field(default=10.0, gt=0)
+    # A pooled connection idle for longer than this is pinged before use (0: always).
+    db_ping_after_idle: float = Field(default=1.0, ge=0)
     # Threads for sync endpoints and dependencies, per worker. A request holds its pooled
     # connection across several of them, so this must exceed the requests a worker has in
     # flight, or threads waiting for a connection starve the requests that hold one.

@@ -1,12 +1,15 @@
 """Database engine, declarative base and the per-request session."""
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from .config import Settings
@@ -62,13 +65,43 @@ def create_db_engine(settings: Settings) -> Engine:
         )
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(
+    engine = create_engine(
         settings.database_url,
-        pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
     )
+    _ping_connections_idle_for(engine, settings.db_ping_after_idle)
+    return engine
+
+
+_LAST_USED = "last_used"
+
+
+def _ping_connections_idle_for(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection with a round trip before use only when it sat idle for longer
+    than `seconds` (as HikariCP does). `pool_pre_ping` checks every time, which adds a round
+    trip to every request, although a connection returned moments ago is alive. A failed
+    ping invalidates the whole pool (the database restarted), exactly as pre-ping does."""
+
+    def remember_use(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    def forget_use(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info.pop(_LAST_USED, None)  # a new connection needs no ping
+
+    def ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        last_used = record.info.get(_LAST_USED)
+        if last_used is None or time.monotonic() - last_used <= seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise InvalidatePoolError(str(error)) from error
+
+    event.listen(engine, "connect", forget_use)
+    event.listen(engine, "checkin", remember_use)
+    event.listen(engine, "checkout", ping_if_idle)
 
 
 def get_session(request: Request) -> Iterator[Session]:
