@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -7,12 +8,13 @@ from {{ cookiecutter.package_name }}.core.db import _ping_connections_idle_for
 
 
 @pytest.fixture
-def pings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[Engine, list[object]]:
+def pings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[Engine, list[object]]]:
     """An engine whose pings are recorded (SQLite stands in for PostgreSQL's pool here)."""
     engine = create_engine(f"sqlite:///{tmp_path / 'pool.db'}")
     pinged: list[object] = []
     monkeypatch.setattr(engine.dialect, "do_ping", pinged.append)
-    return engine, pinged
+    yield engine, pinged
+    engine.dispose()
 
 
 def test_a_connection_used_moments_ago_is_not_pinged(
