@@ -216,7 +216,7 @@ def _run_scenarios(
     gunicorn = [str(project.bin / "gunicorn"), "-c", "gunicorn_conf.py"]
     results: list[Result] = []
 
-    with serve(project, "app", [*gunicorn, f"{project.package}.main:app"], env, port) as app:
+    with serve(project, "app", gunicorn, env, port) as app:
         with httpx.Client(base_url=app.base_url, timeout=30) as api:
             token, todo_id = _seed(api, postgres, database)
         list_page = Request("/api/v1/todos?limit=20")
@@ -252,7 +252,8 @@ def _run_scenarios(
 
     uvicorn = [
         str(project.bin / "uvicorn"),
-        f"{project.package}.main:app",
+        "--factory",
+        f"{project.package}.main:create_served_app",
         "--host",
         "127.0.0.1",
         "--port",

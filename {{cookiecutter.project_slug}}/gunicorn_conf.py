@@ -1,6 +1,6 @@
 """Gunicorn settings, every one overridable from the environment.
 
-Run: gunicorn -c gunicorn_conf.py {{ cookiecutter.package_name }}.main:app
+Run: gunicorn -c gunicorn_conf.py   (the app comes from `wsgi_app` below)
 """
 
 import multiprocessing
@@ -28,6 +28,8 @@ def _default_workers() -> int:
 _host = os.environ.get("HOST", "0.0.0.0")  # noqa: S104  # a container must listen on all interfaces
 _port = _int_env("PORT", 8000)
 
+# gunicorn calls the factory in each worker; `main` itself does nothing when imported.
+wsgi_app = "{{ cookiecutter.package_name }}.main:create_served_app()"
 bind = os.environ.get("BIND") or f"{_host}:{_port}"
 workers = _int_env("WEB_CONCURRENCY", _default_workers())
 worker_class = "uvicorn_worker.UvicornWorker"

@@ -14,7 +14,7 @@ from .core.db import create_db_engine
 from .core.exceptions import DomainError
 from .core.logging import configure_logging
 from .migrate import DatabaseNotReadyError, migrate
-from .models import User
+from .users.models import User
 from .users.schemas import UserCreate
 from .users.service import create_user
 

@@ -1,4 +1,5 @@
-"""The ASGI application: `gunicorn -c gunicorn_conf.py {{ cookiecutter.package_name }}.main:app`."""
+"""The ASGI application factory. Servers call `create_served_app()` (gunicorn_conf.py names
+it); importing this module reads no settings, configures nothing and opens nothing."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -6,12 +7,13 @@ from contextlib import asynccontextmanager
 from anyio import to_thread
 from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import sessionmaker
 
-from .auth.router import router as auth_router
 from .auth.throttle import LoginThrottle
 from .core.config import Settings, get_settings
 from .core.db import create_db_engine
+from .core.docs import mount_docs
 from .core.error_handlers import register_error_handlers
 from .core.logging import configure_logging
 from .core.middleware import (
@@ -20,12 +22,9 @@ from .core.middleware import (
     SecurityHeadersMiddleware,
 )
 from .core.responses import error_responses
+from .domains import API_PREFIX, api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
-from .todos.router import router as todos_router
-from .users.router import router as users_router
-
-API_PREFIX = "/api/v1"
 
 
 @asynccontextmanager
@@ -39,6 +38,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine.dispose()
 
 
+def operation_id(route: APIRoute) -> str:
+    """Short, unique operation ids for generated clients: `todos-read-page`, `auth-login`."""
+    name = route.name.replace("_", "-")
+    return f"{route.tags[0]}-{name}" if route.tags else name
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     docs = settings.serve_docs
@@ -47,10 +52,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="{{ cookiecutter.version }}",
         description={{ cookiecutter.description | tojson }},
         lifespan=lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served by mount_docs, from local assets
+        redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
     )
+    if docs:
+        mount_docs(app)
     app.state.settings = settings
     app.state.login_throttle = LoginThrottle(
         max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
@@ -74,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     app.include_router(health_router)
-    for router in (auth_router, users_router, todos_router):
+    for router in api_routers():
         app.include_router(
             router,
             prefix=API_PREFIX,
@@ -83,11 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _create_served_app() -> FastAPI:
-    """The app a server imports: logging is set up here, never by tests building apps."""
+def create_served_app() -> FastAPI:
+    """The app a server runs: settings from the environment and `.env`, logging configured.
+    Tests build apps with `create_app(settings)` and leave logging alone."""
     settings = get_settings()
     configure_logging(settings)
     return create_app(settings)
-
-
-app = _create_served_app()

@@ -1,7 +1,8 @@
-"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+"""Every table, loaded in one place so Alembic, the CLI and the tests see the whole schema."""
 
 from .core.db import Base
-from .todos.models import Todo
-from .users.models import User
+from .domains import import_models
 
-__all__ = ["Base", "Todo", "User"]
+import_models()
+
+__all__ = ["Base"]

@@ -11,7 +11,15 @@ def test_register_returns_the_public_user(client: TestClient) -> None:
     )
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"id", "email", "full_name", "is_active", "is_superuser", "created_at"}
+    assert set(body) == {
+        "id",
+        "email",
+        "full_name",
+        "is_active",
+        "is_superuser",
+        "created_at",
+        "updated_at",
+    }
     assert body["email"] == "ada@example.com"
     assert body["full_name"] == "Ada"
     assert body["is_active"] is True

@@ -1,3 +1,7 @@
+import os
+import subprocess
+import sys
+
 from anyio import to_thread
 from fastapi.testclient import TestClient
 
@@ -66,3 +70,42 @@ def test_the_thread_limit_is_applied_at_start(settings: Settings) -> None:
         assert client.portal is not None
         limit = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
     assert limit == 123
+
+
+def test_importing_main_reads_no_settings_and_configures_nothing() -> None:
+    """Servers build the app through the factory; an import alone must not fail on bad
+    settings, read `.env` or take over logging."""
+    code = (
+        "import logging\n"
+        "from {{ cookiecutter.package_name }} import main\n"
+        "from {{ cookiecutter.package_name }}.core.config import get_settings\n"
+        "assert get_settings.cache_info().currsize == 0\n"
+        "assert not logging.getLogger().handlers\n"
+    )
+    refused = {"ENVIRONMENT": "production", "SECRET_KEY": "too short"}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **refused},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_served_app_configures_logging_from_the_settings() -> None:
+    code = (
+        "import logging\n"
+        "from {{ cookiecutter.package_name }}.main import create_served_app\n"
+        "app = create_served_app()\n"
+        "assert app.state.settings.log_level == 'WARNING'\n"
+        "assert logging.getLogger().level == logging.WARNING\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "LOG_LEVEL": "warning"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

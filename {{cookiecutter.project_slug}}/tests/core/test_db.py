@@ -3,8 +3,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import Session
 
-from {{ cookiecutter.package_name }}.core.db import _ping_connections_idle_for
+from {{ cookiecutter.package_name }}.core.db import (
+    PendingChangesError,
+    _ping_connections_idle_for,
+    end_read_transaction,
+)
+
+from ..factories import UserFactory
 
 
 @pytest.fixture
@@ -53,3 +60,23 @@ def test_a_failed_ping_replaces_the_connection(
     second = engine.raw_connection()
     assert second.dbapi_connection is not dead
     second.close()
+
+
+def test_ending_a_read_transaction_refuses_to_commit_pending_changes(
+    session: Session, users: UserFactory
+) -> None:
+    user = users.create(email="pending@example.com")
+    user.full_name = "Not saved by a side effect"
+    with pytest.raises(PendingChangesError):
+        end_read_transaction(session)
+    session.rollback()
+    session.refresh(user)
+    assert user.full_name is None
+
+
+def test_ending_a_read_transaction_keeps_loaded_objects_usable(
+    session: Session, users: UserFactory
+) -> None:
+    user = users.create(email="loaded@example.com")
+    end_read_transaction(session)
+    assert user.email == "loaded@example.com"

@@ -142,6 +142,7 @@ def test_get_patch_delete_own_todo(
     deleted = client.delete(url, headers=headers)
     assert deleted.status_code == 204
     assert deleted.content == b""
+    assert "content-type" not in deleted.headers
     assert client.get(url, headers=headers).status_code == 404
 
 

@@ -60,6 +60,23 @@ def test_password_change_with_a_wrong_current_password_is_403(
     assert response.json() == {"detail": "The current password is incorrect"}
 
 
+def test_a_refused_password_change_saves_nothing_else(
+    client: TestClient, auth_headers: dict[str, str]
+) -> None:
+    client.patch(ME, headers=auth_headers, json={"full_name": "Before"})
+    response = client.patch(
+        ME,
+        headers=auth_headers,
+        json={
+            "full_name": "After",
+            "password": NEW_PASSWORD,
+            "current_password": "not my password",
+        },
+    )
+    assert response.status_code == 403
+    assert client.get(ME, headers=auth_headers).json()["full_name"] == "Before"
+
+
 def test_patch_me_rejects_a_short_password(
     client: TestClient, auth_headers: dict[str, str]
 ) -> None:

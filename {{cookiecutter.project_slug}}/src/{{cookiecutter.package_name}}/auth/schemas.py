@@ -5,8 +5,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from ..core.schemas import Text
-from ..users.models import EMAIL_MAX_LENGTH
-from ..users.schemas import PASSWORD_MAX_LENGTH
+from ..users.schemas import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
 
 
 class LoginForm(BaseModel):

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from ..core.config import Settings
-from ..core.db import release_connection
+from ..core.db import end_read_transaction
 from ..core.security import check_password, create_access_token, spend_password_check_time
 from ..users.models import User
 from ..users.schemas import normalise_email
@@ -26,7 +26,7 @@ def authenticate(
     if retry_after := throttle.retry_after(throttle_key):
         raise TooManyLoginAttemptsError(retry_after)
     user = get_user_by_email(session, email=email)
-    release_connection(session)
+    end_read_transaction(session)
     if user is None:
         spend_password_check_time(password)
         throttle.record_failure(throttle_key)

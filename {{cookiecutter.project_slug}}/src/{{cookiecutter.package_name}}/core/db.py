@@ -113,7 +113,17 @@ def get_session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def release_connection(session: Session) -> None:
-    """End the read transaction so the pooled connection is free during slow work (password
-    hashing); loaded objects stay usable because sessions do not expire them on commit."""
+class PendingChangesError(RuntimeError):
+    """A read transaction was to be ended while the session held unsaved changes."""
+
+
+def end_read_transaction(session: Session) -> None:
+    """Free the pooled connection before slow work (password hashing) by ending the read
+    transaction; loaded objects stay usable because sessions do not expire them on commit.
+
+    Refuses when anything is pending: a request saves its changes in one commit at its end,
+    after every check has passed, never as a side effect of freeing a connection.
+    """
+    if session.new or session.dirty or session.deleted:
+        raise PendingChangesError("end_read_transaction() would commit pending changes")
     session.commit()

@@ -18,7 +18,7 @@ _BCRYPT_MAX_BYTES = 72
 _password_context = CryptContext(schemes=["argon2", "bcrypt"], deprecated="auto")
 
 # Hashing is CPU-bound and Argon2 takes 64 MiB per hash: more hashes at once than cores only
-# costs memory, so the endpoints' 40 worker threads queue here instead.
+# costs memory, so the endpoints' threads (THREAD_LIMIT per worker) queue here instead.
 _hashing_slots = threading.BoundedSemaphore(os.cpu_count() or 1)
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.db import SessionDep
+from .schemas import Liveness, NotReady, Readiness
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -13,20 +14,26 @@ PROBE_PATHS = frozenset({"/health", "/health/ready"})
 
 
 @router.get("")
-async def liveness() -> dict[str, str]:
-    return {"status": "ok"}
+async def liveness() -> Liveness:
+    return Liveness(status="ok")
 
 
 @router.get(
     "/ready",
-    responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"description": "The database is down"}},
+    response_model=Readiness,
+    responses={
+        status.HTTP_503_SERVICE_UNAVAILABLE: {
+            "model": NotReady,
+            "description": "The database is down",
+        }
+    },
 )
-def readiness(session: SessionDep) -> JSONResponse:
+def readiness(session: SessionDep) -> Readiness | JSONResponse:
     try:
         session.execute(text("SELECT 1"))
     except SQLAlchemyError:
         return JSONResponse(
-            {"status": "unavailable", "detail": "Database unavailable"},
+            NotReady(status="unavailable", detail="Database unavailable").model_dump(),
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         )
-    return JSONResponse({"status": "ok", "database": "ok"})
+    return Readiness(status="ok", database="ok")

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from ..core.db import SessionDep
 from ..core.pagination import PageParamsDep
@@ -26,24 +26,19 @@ def create(session: SessionDep, user: CurrentUser, todo_in: TodoCreate) -> TodoP
 
 
 @router.get("")
-def read_many(
+def read_page(
     session: SessionDep,
     user: CurrentUser,
     page: PageParamsDep,
     completed: Annotated[bool | None, Query(description="Only (un)finished todos.")] = None,
 ) -> TodosPublic:
-    todos, total = list_todos(
-        session, owner=user, limit=page.limit, offset=page.offset, completed=completed
-    )
-    return TodosPublic(
-        items=[TodoPublic.model_validate(todo) for todo in todos],
-        total=total,
-        **page.model_dump(),
+    return TodosPublic.model_validate(
+        list_todos(session, owner=user, page=page, completed=completed)
     )
 
 
 @router.get("/{todo_id}", responses=_NOT_FOUND)
-def read_one(todo: OwnedTodo) -> TodoPublic:
+def read(todo: OwnedTodo) -> TodoPublic:
     return TodoPublic.model_validate(todo)
 
 
@@ -52,6 +47,11 @@ def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPub
     return TodoPublic.model_validate(update_todo(session, todo=todo, todo_in=todo_in))
 
 
-@router.delete("/{todo_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NOT_FOUND)
+@router.delete(
+    "/{todo_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=_NOT_FOUND,
+)
 def delete(session: SessionDep, todo: OwnedTodo) -> None:
     delete_todo(session, todo=todo)

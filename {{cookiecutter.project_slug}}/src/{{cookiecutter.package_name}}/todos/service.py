@@ -1,8 +1,9 @@
 """Queries and writes on todos; every query is scoped to one owner."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..core.pagination import PageParams, Paginated, paginate
 from ..users.models import User
 from .exceptions import TodoNotFoundError
 from .models import Todo
@@ -18,20 +19,13 @@ def get_own_todo(session: Session, *, owner: User, todo_id: int) -> Todo:
 
 
 def list_todos(
-    session: Session, *, owner: User, limit: int, offset: int, completed: bool | None = None
-) -> tuple[list[Todo], int]:
-    condition = Todo.owner_id == owner.id
+    session: Session, *, owner: User, page: PageParams, completed: bool | None = None
+) -> Paginated[Todo]:
+    """The owner's todos, newest first."""
+    statement = select(Todo).where(Todo.owner_id == owner.id)
     if completed is not None:
-        condition &= Todo.completed.is_(completed)
-    total = session.scalar(select(func.count()).select_from(Todo).where(condition)) or 0
-    todos = session.scalars(
-        select(Todo)
-        .where(condition)
-        .order_by(Todo.created_at.desc(), Todo.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    return list(todos), total
+        statement = statement.where(Todo.completed.is_(completed))
+    return paginate(session, statement.order_by(Todo.created_at.desc(), Todo.id.desc()), page)
 
 
 def create_todo(session: Session, *, owner: User, todo_in: TodoCreate) -> Todo:

@@ -5,14 +5,16 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
+from ..auth.router import router as auth_router
 from ..core.config import SettingsDep
 from ..core.db import SessionDep
 from ..core.security import read_access_token_subject
+from ..domains import API_PREFIX
 from .exceptions import InvalidCredentialsError, NotSuperuserError
 from .models import User
 from .service import get_user
 
-TOKEN_URL = "/api/v1/auth/token"  # noqa: S105  # nosec B105  # a path, not a secret
+TOKEN_URL = API_PREFIX + auth_router.url_path_for("login")
 
 _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 

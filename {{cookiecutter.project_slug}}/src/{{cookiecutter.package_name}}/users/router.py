@@ -27,10 +27,5 @@ def update_me(session: SessionDep, user: CurrentUser, user_in: UserUpdate) -> Us
 
 
 @router.get("", responses=error_responses(status.HTTP_403_FORBIDDEN))
-def read_users(session: SessionDep, _: CurrentSuperuser, page: PageParamsDep) -> UsersPublic:
-    users, total = list_users(session, limit=page.limit, offset=page.offset)
-    return UsersPublic(
-        items=[UserPublic.model_validate(user) for user in users],
-        total=total,
-        **page.model_dump(),
-    )
+def read_page(session: SessionDep, _: CurrentSuperuser, page: PageParamsDep) -> UsersPublic:
+    return UsersPublic.model_validate(list_users(session, page=page))

@@ -6,10 +6,10 @@ from typing import Annotated
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-from ..core.pagination import PageMeta
+from ..core.pagination import Page
 from ..core.schemas import RequestBody, Text
 
-SMTP_ADDRESS_MAX_LENGTH = 254  # the longest address SMTP can carry
+EMAIL_MAX_LENGTH = 254  # the longest address SMTP can carry (RFC 5321)
 
 
 def normalise_email(email: str) -> str:
@@ -29,7 +29,7 @@ def _valid_email(email: str) -> str:
 Email = Annotated[
     str,
     AfterValidator(_valid_email),
-    WithJsonSchema({"type": "string", "format": "email", "maxLength": SMTP_ADDRESS_MAX_LENGTH}),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_MAX_LENGTH}),
 ]
 PASSWORD_MAX_LENGTH = 128
 Password = Annotated[Text, Field(min_length=8, max_length=PASSWORD_MAX_LENGTH)]
@@ -76,7 +76,8 @@ class UserPublic(BaseModel):
     is_active: bool
     is_superuser: bool
     created_at: datetime
+    updated_at: datetime
 
 
-class UsersPublic(PageMeta):
-    items: list[UserPublic]
+class UsersPublic(Page[UserPublic]):
+    pass

@@ -1,10 +1,11 @@
 """Queries and writes on users."""
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..core.db import release_connection
+from ..core.db import end_read_transaction
+from ..core.pagination import PageParams, Paginated, paginate
 from ..core.security import check_password, hash_password
 from .exceptions import CurrentPasswordIncorrectError, EmailAlreadyRegisteredError
 from .models import User
@@ -19,10 +20,8 @@ def get_user_by_email(session: Session, *, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == email))
 
 
-def list_users(session: Session, *, limit: int, offset: int) -> tuple[list[User], int]:
-    total = session.scalar(select(func.count()).select_from(User)) or 0
-    users = session.scalars(select(User).order_by(User.id).limit(limit).offset(offset)).all()
-    return list(users), total
+def list_users(session: Session, *, page: PageParams) -> Paginated[User]:
+    return paginate(session, select(User).order_by(User.id), page)
 
 
 def create_user(session: Session, *, user_in: UserCreate, is_superuser: bool = False) -> User:
@@ -43,13 +42,17 @@ def create_user(session: Session, *, user_in: UserCreate, is_superuser: bool = F
 
 
 def update_user(session: Session, *, user: User, user_in: UserUpdate) -> User:
-    if "full_name" in user_in.model_fields_set:
-        user.full_name = user_in.full_name
+    """Apply the update all at once, or nothing of it: every check passes before any change."""
+    new_hash = None
     if user_in.password is not None:
-        release_connection(session)
+        end_read_transaction(session)
         # UserUpdate guarantees current_password comes with password.
         if not check_password(user_in.current_password or "", user.hashed_password).valid:
             raise CurrentPasswordIncorrectError
-        user.hashed_password = hash_password(user_in.password)
+        new_hash = hash_password(user_in.password)
+    if "full_name" in user_in.model_fields_set:
+        user.full_name = user_in.full_name
+    if new_hash is not None:
+        user.hashed_password = new_hash
     session.commit()
     return user
