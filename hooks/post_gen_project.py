@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 # Each answer is rendered once; everything below is plain Python.
 PROJECT_SLUG: str = {{ cookiecutter.project_slug | string | tojson }}
-PACKAGE_NAME: str = {{ cookiecutter.package_name | string | tojson }}
 PYTHON_VERSION: str = {{ cookiecutter.python_version | string | tojson }}
 USE_DOCKER: bool = {{ cookiecutter.use_docker == "y" }}
 USE_GITHUB_CI: bool = {{ cookiecutter.ci == "github" }}
@@ -22,6 +24,10 @@ OPTIONAL_PATHS: dict[str, tuple[bool, tuple[str, ...]]] = {
     ),
     "ci": (USE_GITHUB_CI, (".github",)),
 }
+
+MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))
+# How many minor versions from PYTHON_VERSION on the next steps look for.
+NEWER_MINORS = 10
 
 ENV_FILE = Path(".env")
 ENV_HEADER = """\
@@ -60,24 +66,67 @@ def write_env(path: Path) -> bool:
     return True
 
 
-def next_steps() -> str:
+def python_candidates() -> Iterator[str]:
+    """Interpreters that may suit the project, oldest first: python3.X on PATH, python3,
+    then pyenv's builds (whose shims on PATH fail for versions not selected)."""
+    major, minor = MINIMUM_PYTHON
+    newer = [f"{major}.{later}" for later in range(minor, minor + NEWER_MINORS)]
+    yield from (f"python{version}" for version in newer)
+    yield "python3"
+    pyenv_versions = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    for version in newer:
+        yield from sorted(str(p) for p in pyenv_versions.glob(f"{version}.*/bin/python3"))
+
+
+def is_usable(python: str) -> bool:
+    """Whether `python` runs, is at least PYTHON_VERSION and can make a venv with pip."""
+    probe = f"import ensurepip, sys, venv; sys.exit(sys.version_info < {MINIMUM_PYTHON!r})"
+    try:
+        result = subprocess.run(
+            [python, "-c", probe], capture_output=True, timeout=30, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
+def venv_command() -> str | None:
+    """The command that creates .venv on this machine, or None when no Python suits."""
+    python = next(filter(is_usable, python_candidates()), None)
+    if python is not None:
+        return f"{shlex.quote(python)} -m venv .venv"
+    if shutil.which("uv"):
+        # uv finds or downloads the Python; --seed puts pip in the venv for the next step.
+        return f"uv venv --seed --python {PYTHON_VERSION} .venv"
+    return None
+
+
+def next_steps(venv: str | None) -> str:
     """Return the commands that take the new project from here to a running API."""
-    return f"""
-Created {PROJECT_SLUG}. Next steps:
-
-    cd {PROJECT_SLUG}
-    python{PYTHON_VERSION} -m venv .venv && source .venv/bin/activate
-    pip install -e ".[dev]"
-    alembic upgrade head
-    pytest
-    gunicorn -c gunicorn_conf.py {PACKAGE_NAME}.main:app
-
-Then open http://127.0.0.1:8000/docs
-"""
+    if venv is None:
+        header = (
+            f"Created {PROJECT_SLUG}.\n"
+            f"Python {PYTHON_VERSION} or newer is needed and none was found: install one "
+            f"(python.org, your system's packages, `uv python install {PYTHON_VERSION}` or "
+            f"`pyenv install {PYTHON_VERSION}`).\nNext steps, with it:"
+        )
+        venv = f"python{PYTHON_VERSION} -m venv .venv"
+    else:
+        header = f"Created {PROJECT_SLUG}. Next steps:"
+    commands = [
+        f"cd {PROJECT_SLUG}",
+        f"{venv} && source .venv/bin/activate",
+        'pip install -e ".[dev]"',
+        "alembic upgrade head",
+        "pytest",
+        "gunicorn -c gunicorn_conf.py",
+    ]
+    steps = "".join(f"    {command}\n" for command in commands)
+    return f"\n{header}\n\n{steps}\nThen open http://127.0.0.1:8000/docs\n"
 
 
 if __name__ == "__main__":
     remove_unchosen(Path.cwd())
     if not write_env(ENV_FILE):
         print(f"Kept the existing {ENV_FILE}; no new SECRET_KEY was generated.")
-    print(next_steps())
+    print(next_steps(venv_command()))

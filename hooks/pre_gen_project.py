@@ -9,6 +9,12 @@ from collections.abc import Callable
 
 # Each answer is rendered once, as a JSON string literal: a quote in a value cannot
 # break the code, and everything below is plain Python.
+PROJECT_NAME: str = {{ cookiecutter.project_name | string | tojson }}
+# project_name as cookiecutter.json slugifies it for the default project_slug. Where that is
+# empty (a name of only punctuation or spaces) cookiecutter.json falls back to a placeholder
+# slug: cookiecutter creates the project folder before this hook runs, and an empty folder
+# name is the output folder itself ("directory already exists", naming no field).
+PROJECT_NAME_SLUG: str = {{ cookiecutter.project_name | string | slugify | tojson }}
 PROJECT_SLUG: str = {{ cookiecutter.project_slug | string | tojson }}
 PACKAGE_NAME: str = {{ cookiecutter.package_name | string | tojson }}
 AUTHOR_EMAIL: str = {{ cookiecutter.author_email | string | tojson }}
@@ -39,6 +45,7 @@ THIRD_PARTY_IMPORTS = frozenset(
         "cryptography",
         "email_validator",
         "fastapi",
+        "fastapi_standalone_docs",
         "gunicorn",
         "httpx",
         "httpx2",
@@ -110,6 +117,12 @@ VERSION_RE = re.compile(
 # (field, value, passes, what is wrong), in order: the first failure is reported.
 Rule = tuple[str, str, Callable[[str], bool], str]
 RULES: list[Rule] = [
+    (
+        "project_name",
+        PROJECT_NAME,
+        lambda _: PROJECT_NAME_SLUG != "",
+        "has no letters or digits to make the folder name (project_slug) from",
+    ),
     (
         "project_slug",
         PROJECT_SLUG,

@@ -7,29 +7,34 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mkdir -p "${1:-$repo/build}" && cd "${1:-$repo/build}" && pwd)
 tools=$repo/.venv
 
+# Run a command showing nothing, unless it fails.
+quietly() {
+    local output
+    if ! output=$("$@" 2>&1); then
+        printf '%s\n' "$output" >&2
+        return 1
+    fi
+}
+
 if [ ! -x "$tools/bin/cookiecutter" ]; then
-    python3 -m venv "$tools"
-    "$tools/bin/pip" install --quiet --disable-pip-version-check -r "$repo/tests/requirements.txt"
+    quietly python3 -m venv "$tools"
+    quietly "$tools/bin/pip" install --disable-pip-version-check -r "$repo/tests/requirements.txt"
 fi
-"$tools/bin/cookiecutter" --no-input --overwrite-if-exists -o "$out" "$repo"
+# The bake prints its next steps, whose venv command names a Python that suits the project
+# (the post-generation hook looks for one); this script does those steps instead of showing them.
+steps=$("$tools/bin/cookiecutter" --no-input --overwrite-if-exists -o "$out" "$repo" 2>&1) ||
+    { printf '%s\n' "$steps" >&2; exit 1; }
+if grep "is needed" <<<"$steps" >&2; then exit 1; fi
 project=$out/todo-api
 cd "$project"
 
-# The interpreter the bake asks for: python3.X on PATH, else pyenv's build of it.
-want=$(sed -n 's/^requires-python = ">=\(.*\)"$/\1/p' pyproject.toml)
-python=""
-for candidate in "python$want" "$(pyenv root 2>/dev/null)"/versions/"$want".*/bin/python3; do
-    if "$candidate" -c "" >/dev/null 2>&1; then python=$candidate; fi
-done
-if [ -z "$python" ]; then
-    echo "error: Python $want is needed (the project's requires-python); install it first" >&2
-    exit 1
-fi
-
 if [ ! -x .venv/bin/gunicorn ]; then
-    "$python" -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check -e ".[dev]"
+    # "<venv command> && source .venv/bin/activate"; the hook quotes what needs it.
+    venv=$(sed -n 's/^ *\(.*\) && source \.venv\/bin\/activate$/\1/p' <<<"$steps")
+    quietly eval "$venv"
+    quietly .venv/bin/pip install --disable-pip-version-check -e ".[dev]"
 fi
-.venv/bin/alembic upgrade head
-echo "Serving $project on http://${BIND:-127.0.0.1:8000}/docs (Ctrl-C stops it)"
-BIND=${BIND:-127.0.0.1:8000} exec .venv/bin/gunicorn -c gunicorn_conf.py todo_api.main:app
+quietly .venv/bin/alembic upgrade head
+export BIND=${BIND:-127.0.0.1:8000}
+echo "Serving $project on http://$BIND/docs (Ctrl-C stops it)"
+exec .venv/bin/gunicorn -c gunicorn_conf.py

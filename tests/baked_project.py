@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from .harness import RunningServer, bake, clean_environment, python_for, run, running_server
+from .harness import (
+    CHOICES,
+    RunningServer,
+    bake,
+    clean_environment,
+    python_for,
+    run,
+    running_server,
+)
 from .postgres import free_port
 
 TEST_SECRET_KEY = "template-tests-secret-key-0123456789-abcdefghijklmnop"
@@ -34,10 +42,12 @@ class InstalledProject:
         )
 
     @classmethod
-    def create(cls, output_dir: Path, answers: dict[str, str]) -> InstalledProject:
+    def create(cls, output_dir: Path, answers: Mapping[str, str]) -> InstalledProject:
+        """Bake the defaults plus `answers`; install it with the oldest Python it allows."""
         path = bake(output_dir, **answers)
         package = next(p.name for p in (path / "src").iterdir() if (p / "main.py").exists())
-        run([python_for(answers.get("python_version", "3.12")), "-m", "venv", ".venv"], cwd=path)
+        python = python_for(answers.get("python_version", CHOICES["python_version"][0]))
+        run([python, "-m", "venv", ".venv"], cwd=path)
         project = cls(path=path, package=package)
         project.run(
             "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]", timeout=900
@@ -51,7 +61,7 @@ class InstalledProject:
         environment = clean_environment(
             **{"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", **env}
         )
-        command = [str(self.bin / "gunicorn"), "-c", "gunicorn_conf.py", f"{self.package}.main:app"]
+        command = [str(self.bin / "gunicorn"), "-c", "gunicorn_conf.py"]
         with running_server(
             command,
             cwd=self.path,

@@ -8,24 +8,12 @@ from collections.abc import Iterator
 import pytest
 
 from .baked_project import InstalledProject
+from .harness import VARIANTS
 from .postgres import ADMIN_URL_ENV, PostgresCluster, PostgresServer
 
-# Baked, installed and exercised end to end; each variant's tests share one worker
-# (xdist_group) so it is installed once.
-VARIANTS = {
-    "defaults": {},
-    "py311-no-docker-no-ci": {
-        "python_version": "3.11",
-        "use_docker": "n",
-        "ci": "none",
-        "open_source_license": "Apache-2.0",
-    },
-    "py313-renamed": {
-        "python_version": "3.13",
-        "project_name": "Task Tracker",
-        "open_source_license": "Proprietary",
-    },
-}
+# Installed and exercised end to end; each variant's tests share one worker (xdist_group) so
+# it is installed once.
+INSTALLED = {each.id: each for each in VARIANTS if each.installed}
 
 
 def variant(name: str) -> object:
@@ -47,12 +35,13 @@ def postgres() -> Iterator[PostgresServer]:
     cluster.destroy()
 
 
-@pytest.fixture(scope="session", params=[variant(name) for name in VARIANTS])
+@pytest.fixture(scope="session", params=[variant(name) for name in INSTALLED])
 def project(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> InstalledProject:
     """A baked variant installed in its own venv (parametrise indirectly to pick variants)."""
-    return InstalledProject.create(tmp_path_factory.mktemp(request.param), VARIANTS[request.param])
+    answers = INSTALLED[request.param].answers
+    return InstalledProject.create(tmp_path_factory.mktemp(request.param), answers)
 
 
 @pytest.fixture

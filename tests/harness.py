@@ -1,33 +1,156 @@
-"""Helpers for the template tests: bake, pick a Python, run commands, wait for servers."""
+"""Helpers for the template tests: bake, the variants baked, pick a Python, run commands, wait
+for servers."""
 
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from cookiecutter.main import cookiecutter
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
+from cookiecutter.utils import create_env_with_context
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 TOOLS_BIN = Path(sys.executable).parent
+TEMPLATE_CONTEXT: dict[str, Any] = json.loads(
+    (TEMPLATE_ROOT / "cookiecutter.json").read_text(encoding="utf-8")
+)
+# Each choice option's values, the default first.
+CHOICES: dict[str, list[str]] = {
+    name: values for name, values in TEMPLATE_CONTEXT.items() if isinstance(values, list)
+}
+
+
+@dataclass(frozen=True)
+class Bake:
+    """One run of the cookiecutter CLI: its process result, output folder and scratch folder
+    (user config, replays, and the rendered hooks cookiecutter leaves in TMPDIR)."""
+
+    result: subprocess.CompletedProcess[str]
+    output_dir: Path
+    scratch_dir: Path
+
+    @property
+    def project_dir(self) -> Path:
+        assert self.result.returncode == 0, self.result.stdout + self.result.stderr
+        [project_dir] = list(self.output_dir.iterdir())
+        return project_dir
+
+    def hook_error_lines(self) -> list[str]:
+        # cookiecutter logs its own "ERROR: Stopping generation ..." (to stdout in 2.7).
+        lines = self.result.stderr.splitlines()
+        return [ln for ln in lines if ln.startswith("ERROR:") and "Stopping generation" not in ln]
+
+
+def run_bake(output_dir: Path, *options: str, **answers: str) -> Bake:
+    """Run the cookiecutter CLI on the template with `options` and `key=value` answers, into
+    `output_dir` (created first, as a user's current folder exists), isolated from the user's
+    config, replays and /tmp."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bake-") as scratch:
+        scratch_dir = Path(scratch)
+        config = scratch_dir / "config.yaml"
+        config.write_text(
+            f"cookiecutters_dir: {json.dumps(str(scratch_dir / 'cookiecutters'))}\n"
+            f"replay_dir: {json.dumps(str(scratch_dir / 'replay'))}\n",
+            encoding="utf-8",
+        )
+        result = subprocess.run(
+            [
+                str(TOOLS_BIN / "cookiecutter"),
+                *options,
+                "--config-file",
+                str(config),
+                "-o",
+                str(output_dir),
+                str(TEMPLATE_ROOT),
+                *(f"{key}={value}" for key, value in answers.items()),
+            ],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "TMPDIR": scratch},
+            timeout=60,
+            check=False,
+        )
+    return Bake(result, output_dir, scratch_dir)
 
 
 def bake(output_dir: Path, **answers: str) -> Path:
-    """Bake the template offline with the defaults plus `answers`; returns the project folder."""
-    project = cookiecutter(
-        str(TEMPLATE_ROOT), no_input=True, extra_context=answers, output_dir=str(output_dir)
-    )
-    return Path(project)
+    """Bake offline with the defaults plus `answers`; returns the project folder."""
+    return run_bake(output_dir, "--no-input", **answers).project_dir
+
+
+def answers_for(**overrides: str) -> dict[str, Any]:
+    """Every answer a `--no-input` bake with `overrides` records, rendered by cookiecutter."""
+    context = generate_context(str(TEMPLATE_ROOT / "cookiecutter.json"), extra_context=overrides)
+    return dict(prompt_for_config(context, no_input=True))
+
+
+def load_hook(name: str, **answers: str) -> dict[str, Any]:
+    """The globals of hooks/<name>.py rendered for the defaults plus `answers`, as a module
+    (its `__main__` block does not run)."""
+    context = {"cookiecutter": answers_for(**answers)}
+    source = (TEMPLATE_ROOT / "hooks" / f"{name}.py").read_text(encoding="utf-8")
+    rendered = create_env_with_context(context).from_string(source).render(**context)
+    namespace: dict[str, Any] = {"__name__": f"rendered_{name}"}
+    exec(compile(rendered, f"hooks/{name}.py (rendered)", "exec"), namespace)
+    return namespace
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A combination of answers that tests/test_bake.py bakes and lints; `installed` ones are
+    also installed and run end to end (the `project` fixture in conftest.py)."""
+
+    id: str
+    answers: Mapping[str, str] = field(default_factory=dict)
+    installed: bool = False
+
+
+# As cookiecutter-django does: the defaults (every optional part on), each other value of each
+# choice on its own, and every optional part off.
+VARIANTS = [
+    Variant("defaults", installed=True),
+    *(
+        Variant(f"{name}={value}", {name: value})
+        for name, values in CHOICES.items()
+        for value in values[1:]
+    ),
+    Variant(
+        "py311-no-docker-no-ci",
+        {
+            "python_version": "3.11",
+            "use_docker": "n",
+            "ci": "none",
+            "open_source_license": "Apache-2.0",
+        },
+        installed=True,
+    ),
+    Variant(
+        "py313-renamed",
+        {
+            "python_version": "3.13",
+            "project_name": "Task Tracker",
+            "open_source_license": "Proprietary",
+        },
+        installed=True,
+    ),
+]
 
 
 def python_for(version: str) -> str:

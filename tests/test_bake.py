@@ -1,44 +1,46 @@
-"""Every value of every option bakes, renders completely and lints clean."""
+"""Every variant bakes, renders completely, lints clean, and keeps exactly its options' files."""
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from .harness import TEMPLATE_ROOT, TOOLS_BIN, bake, run
+from .harness import CHOICES, TOOLS_BIN, VARIANTS, Variant, answers_for, bake, load_hook, run
 
-OPTIONS = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text())
-CHOICE_OPTIONS = {name: values for name, values in OPTIONS.items() if isinstance(values, list)}
-
-# The default bake, then each non-default value of each choice on its own.
-VARIANTS = (
-    [{}]
-    + [{name: value} for name, values in CHOICE_OPTIONS.items() for value in values[1:]]
-    + [{"use_docker": "n", "ci": "none", "python_version": "3.11"}]
-)
-
+# Option -> (the answer that keeps its files, the files). The post-generation hook has its own
+# table of what to remove; a test below keeps the two equal.
+OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
+    "use_docker": ("y", frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"})),
+    "ci": ("github", frozenset({".github"})),
+}
+LICENSE_TEXT = {
+    "MIT": "Permission is hereby granted",
+    "BSD-3-Clause": "Redistribution and use in source and binary forms",
+    "Apache-2.0": "Apache License",
+    "Proprietary": "All rights reserved",
+}
 
 # A Jinja tag; GitHub Actions' own `${{ ... }}` expressions are meant to stay.
 UNRENDERED_TAG = re.compile(r"(?<!\$)\{\{|\{%")
 
 
-def _variant_id(answers: dict[str, str]) -> str:
-    return "-".join(f"{key}={value}" for key, value in answers.items()) or "defaults"
-
-
-@pytest.fixture(scope="module", params=VARIANTS, ids=_variant_id)
-def answers(request: pytest.FixtureRequest) -> dict[str, str]:
-    defaults = {name: values[0] for name, values in CHOICE_OPTIONS.items()}
-    return {**defaults, **request.param}
+@pytest.fixture(scope="module", params=VARIANTS, ids=lambda variant: variant.id)
+def variant(request: pytest.FixtureRequest) -> Variant:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def baked(answers: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bake(tmp_path_factory.mktemp("bake"), **answers)
+def answers(variant: Variant) -> dict[str, Any]:
+    return answers_for(**variant.answers)
+
+
+@pytest.fixture(scope="module")
+def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return bake(tmp_path_factory.mktemp("bake"), **variant.answers)
 
 
 def _text_files(project: Path) -> list[Path]:
@@ -59,40 +61,50 @@ def test_bake_lints_clean(baked: Path) -> None:
     run([str(TOOLS_BIN / "ruff"), "format", "--check", "--no-cache", "."], cwd=baked)
 
 
-def test_pyproject_declares_the_chosen_python(baked: Path, answers: dict[str, str]) -> None:
+def test_pyproject_declares_the_chosen_python(baked: Path, answers: dict[str, Any]) -> None:
     pyproject = tomllib.loads((baked / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
 
 
-def test_optional_files_follow_the_options(baked: Path, answers: dict[str, str]) -> None:
+def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
     expected = {
-        "Dockerfile": answers["use_docker"] == "y",
-        "compose.yaml": answers["use_docker"] == "y",
-        ".dockerignore": answers["use_docker"] == "y",
-        ".github": answers["ci"] == "github",
+        path: answers[option] == keeping_answer
+        for option, (keeping_answer, paths) in OPTIONAL_PATHS.items()
+        for path in paths
     }
-    assert {name: (baked / name).exists() for name in expected} == expected
+    assert {path: (baked / path).exists() for path in expected} == expected
 
 
-@pytest.mark.parametrize("license_name", CHOICE_OPTIONS["open_source_license"])
-def test_license_matches_the_choice(tmp_path: Path, license_name: str) -> None:
-    project = bake(tmp_path, open_source_license=license_name, author_name="Ada Lovelace")
-    text = (project / "LICENSE").read_text()
-    assert "Ada Lovelace" in text or license_name == "Apache-2.0"
-    expected = {
-        "MIT": "Permission is hereby granted",
-        "BSD-3-Clause": "Redistribution and use in source and binary forms",
-        "Apache-2.0": "Apache License",
-        "Proprietary": "All rights reserved",
-    }[license_name]
-    assert expected in text
+def test_the_post_generation_hook_removes_the_files_listed_here() -> None:
+    hook_table = load_hook("post_gen_project")["OPTIONAL_PATHS"]
+    assert {option: frozenset(paths) for option, (_, paths) in hook_table.items()} == {
+        option: paths for option, (_, paths) in OPTIONAL_PATHS.items()
+    }
+
+
+def test_every_license_is_baked_by_a_variant() -> None:
+    baked_licenses = {answers_for(**variant.answers)["open_source_license"] for variant in VARIANTS}
+    assert baked_licenses == set(CHOICES["open_source_license"]) == set(LICENSE_TEXT)
+
+
+def test_license_matches_the_choice(baked: Path, answers: dict[str, Any]) -> None:
+    text = (baked / "LICENSE").read_text()
+    assert LICENSE_TEXT[answers["open_source_license"]] in text
+    assert answers["author_name"] in text or answers["open_source_license"] == "Apache-2.0"
 
 
 def test_custom_names_flow_through(tmp_path: Path) -> None:
-    project = bake(tmp_path, project_name="Billing Service", description='Says "hi"')
+    project = bake(
+        tmp_path,
+        project_name="Billing Service",
+        description='Says "hi"',
+        author_name="Ada Lovelace",
+    )
     assert project.name == "billing-service"
     assert (project / "src" / "billing_service" / "main.py").is_file()
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == "billing-service"
     assert pyproject["project"]["description"] == 'Says "hi"'
+    assert pyproject["project"]["authors"][0]["name"] == "Ada Lovelace"
+    assert "Ada Lovelace" in (project / "LICENSE").read_text()
     run([str(TOOLS_BIN / "ruff"), "check", "--no-cache", "."], cwd=project)

@@ -40,3 +40,11 @@ def test_quickstart_bakes_and_serves_the_docs(tmp_path: Path) -> None:
         os.killpg(quickstart.pid, signal.SIGTERM)
         quickstart.wait(timeout=30)
     assert (tmp_path / "out" / "todo-api" / "app.db").is_file()
+    # It does the bake's next steps itself, so it shows none of them: what it prints first
+    # is where the API is (gunicorn's own log follows).
+    output = log_path.read_text()
+    first_line = output.splitlines()[0]
+    assert first_line.startswith("Serving "), output
+    assert f"http://127.0.0.1:{port}/docs" in first_line
+    for step in ("Next steps", "-m venv", "pip install", "alembic upgrade", "gunicorn -c"):
+        assert step not in output
