@@ -1,9 +1,19 @@
+import asyncio
+import itertools
+import json
 import logging
+import time
+from collections.abc import Iterable
+from typing import Literal, TypedDict, Unpack
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.types import Message, Scope
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.logging import RequestIdFilter
+from {{ cookiecutter.package_name }}.core.middleware import BodySizeLimitMiddleware
 from {{ cookiecutter.package_name }}.main import create_app
 
 
@@ -29,6 +39,7 @@ def test_a_malformed_incoming_request_id_is_replaced(client: TestClient, bad_id:
 def test_each_request_is_access_logged_with_its_id(
     client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.handler.addFilter(RequestIdFilter())  # as the served app's log handler has
     with caplog.at_level(logging.INFO, logger="app.access"):
         client.get("/openapi.json", headers={"X-Request-ID": "trace-1"})
     (record,) = [r for r in caplog.records if r.name == "app.access"]
@@ -105,6 +116,148 @@ def test_a_streamed_oversized_body_is_413(settings: Settings) -> None:
         )
     assert response.status_code == 413
     assert response.json() == {"detail": "Request body too large"}
+
+
+LIMIT = 1024
+KIB = b"x" * 1024
+
+
+class _Client:
+    """The client side of one request at the ASGI level: sends `chunks` as the server asks
+    for them, then ends the body, or `then="stalls"` (sends nothing more) or `then="leaves"`
+    (disconnects); records what the server read and answered."""
+
+    def __init__(
+        self, chunks: Iterable[bytes], *, then: Literal["ends", "stalls", "leaves"] = "ends"
+    ) -> None:
+        self._chunks = iter(chunks)
+        self._next = next(self._chunks, None)
+        self._then = then
+        self.read = 0  # body bytes the server asked for
+        self.read_before_answer: int | None = None
+        self.answer: list[Message] = []
+
+    async def receive(self) -> Message:
+        chunk = self._next
+        if chunk is None:
+            if self._then == "stalls":
+                await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+        self._next = next(self._chunks, None)
+        self.read += len(chunk)
+        more_body = self._next is not None or self._then != "ends"
+        return {"type": "http.request", "body": chunk, "more_body": more_body}
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.read_before_answer = self.read
+        self.answer.append(message)
+
+    @property
+    def status(self) -> int:
+        return int(self.answer[0]["status"])
+
+    @property
+    def closes_connection(self) -> bool:
+        return (b"connection", b"close") in self.answer[0]["headers"]
+
+    def json(self) -> object:
+        return json.loads(b"".join(m.get("body", b"") for m in self.answer[1:]))
+
+
+class _DrainBounds(TypedDict, total=False):
+    drain_max_bytes: int
+    drain_seconds: float
+
+
+def _post(
+    client: _Client, *headers: tuple[bytes, bytes], **bounds: Unpack[_DrainBounds]
+) -> _Client:
+    """POST the client's body through the limit (1 KiB) to an endpoint that reads it."""
+    app = FastAPI()
+
+    @app.post("/echo")
+    async def echo(payload: dict[str, str]) -> dict[str, str]:
+        return payload  # pragma: no cover  # every body these tests send is too large
+
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=LIMIT, **bounds)
+    scope: Scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/echo",
+        "raw_path": b"/echo",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), *headers],
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 50000),
+    }
+    asyncio.run(app(scope, client.receive, client.send))
+    return client
+
+
+def _declared(length: int) -> tuple[bytes, bytes]:
+    return (b"content-length", str(length).encode())
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "streamed"])
+def test_an_oversized_body_is_read_to_its_end_before_the_413(declared: bool) -> None:
+    # A client that sends its whole body before reading (urllib, requests) would otherwise
+    # meet a connection closed with unread bytes: a reset instead of the answer.
+    client = _Client([KIB] * 5)
+    _post(client, *([_declared(5 * 1024)] if declared else []))
+    assert client.status == 413
+    assert client.json() == {"detail": "Request body too large"}
+    assert client.read_before_answer == 5 * 1024
+    assert not client.closes_connection  # the body was read: the connection can be reused
+
+
+def test_reading_an_endless_streamed_body_stops_at_the_bound_and_closes() -> None:
+    client = _Client(itertools.repeat(KIB))
+    _post(client, drain_max_bytes=8 * 1024)
+    assert client.status == 413
+    assert client.json() == {"detail": "Request body too large"}
+    assert client.read_before_answer is not None
+    assert client.read_before_answer <= LIMIT + 8 * 1024 + len(KIB)  # + the last chunk
+    assert client.closes_connection
+
+
+def test_a_declared_body_beyond_the_bound_is_refused_unread_and_closes() -> None:
+    client = _Client(itertools.repeat(KIB))
+    _post(client, _declared(10**9))
+    assert client.status == 413
+    assert client.read == 0
+    assert client.closes_connection
+
+
+def test_a_client_expecting_100_continue_is_refused_without_being_asked_for_the_body() -> None:
+    # Asking for the body (the first receive) is what makes the server send "100 Continue".
+    client = _Client([KIB] * 5)
+    _post(client, _declared(5 * 1024), (b"expect", b"100-continue"))
+    assert client.status == 413
+    assert client.read == 0
+    assert client.closes_connection  # the unsent body must not be taken for the next request
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "streamed"])
+def test_a_client_stalling_mid_body_is_answered_after_the_time_bound(declared: bool) -> None:
+    client = _Client([KIB] * 2, then="stalls")
+    started = time.monotonic()
+    _post(client, *([_declared(5 * 1024)] if declared else []), drain_seconds=0.05)
+    assert time.monotonic() - started < 5
+    assert client.status == 413
+    assert client.closes_connection
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "streamed"])
+def test_a_client_gone_mid_body_ends_the_reading(declared: bool) -> None:
+    client = _Client([KIB] * 2, then="leaves")
+    _post(client, *([_declared(5 * 1024)] if declared else []))
+    assert client.read == 2 * 1024
+    assert client.status == 413  # the server drops an answer to a client that is gone
+    assert client.closes_connection
 
 
 def test_a_crash_is_logged_once_with_its_request_id(
