@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the template's whole test suite: test tools in ./.venv, then pytest on every core.
-# Needs Python 3.11-3.13 and PostgreSQL's server binaries (Debian: apt-get install postgresql);
+# Needs Python 3.11-3.13, PostgreSQL's server binaries, wrk and Chromium (Debian: apt-get install
+# postgresql wrk chromium);
 # the tests start their own throwaway PostgreSQL unless TEMPLATE_TEST_POSTGRES_URL names one.
 set -euo pipefail
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject
+from .conftest import variant
 from .harness import TOOLS_BIN, bake, clean_environment, run, wait_for_url
 from .postgres import PostgresServer, free_port
 
@@ -74,7 +75,7 @@ def _image_command(project: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("project", ["defaults"], indirect=True)
+@pytest.mark.parametrize("project", [variant("defaults")], indirect=True)
 def test_replicas_starting_together_migrate_once_and_all_serve(
     project: InstalledProject, postgres: PostgresServer
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject
+from .conftest import variant
 from .harness import TOOLS_BIN, run
 
 pytestmark = pytest.mark.slow
@@ -16,7 +17,7 @@ ADMIN_PASSWORD = "the fuzzer's own password"
 SEED = "20261122"
 
 
-@pytest.mark.parametrize("project", ["defaults"], indirect=True)
+@pytest.mark.parametrize("project", [variant("defaults")], indirect=True)
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     project: InstalledProject, migrated_database: str
 ) -> None:

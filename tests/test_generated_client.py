@@ -11,6 +11,7 @@ from types import ModuleType
 import pytest
 
 from .baked_project import InstalledProject
+from .conftest import variant
 from .harness import TOOLS_BIN, clean_environment, run
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def _generate_client(openapi: str, folder: Path) -> str:
     return result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("project", ["defaults"], indirect=True)
+@pytest.mark.parametrize("project", [variant("defaults")], indirect=True)
 def test_a_generated_client_walks_the_todo_flow(
     project: InstalledProject,
     migrated_database: str,

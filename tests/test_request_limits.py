@@ -13,10 +13,11 @@ import httpx
 import pytest
 
 from .baked_project import InstalledProject
+from .conftest import variant
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.parametrize("project", ["defaults"], indirect=True),
+    pytest.mark.parametrize("project", [variant("defaults")], indirect=True),
 ]
 
 PATH = "/api/v1/todos"
