@@ -1,11 +1,15 @@
-"""Benchmark the default bake against ceilings measured in the same run.
+"""Benchmark the default bake against ceilings measured in the same run, rounds interleaved.
 
-    python -m bench.run            # full run (about 4.5 minutes on 2 cores)
+    python -m bench.run            # full run (about 6 minutes on 2 cores)
     python -m bench.run --smoke    # a few seconds per scenario, to keep the harness working
 
 Run it from the template repository with the test tools' venv (scripts/test.sh makes it) and
 with nothing else busy on the machine. It needs wrk (Debian: apt-get install wrk) and
 PostgreSQL's server binaries, as the tests do.
+
+Every server runs for the whole benchmark (only one is loaded at a time). Each round measures,
+scenario by scenario, the app and its ceilings back to back, in alternating order, so that the
+machine's drift falls on both sides of a ratio; a ratio is the median of the rounds' ratios.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from statistics import median
@@ -37,6 +43,21 @@ RESULTS_DIR = BENCH_DIR / "results"
 PASSWORD = "benchmark password 1234"
 TODOS_PER_USER = 1000
 SERVER_LOG_FAILURES = re.compile(r"QueuePool limit|TimeoutError|Database unavailable|Traceback")
+APP = "gunicorn"
+# Each paired scenario and the ceilings the app is compared with; the first one is the target's.
+PAIRED = {
+    "GET /health": ("bare",),
+    "GET /users/me": ("thin", "thin-asyncpg"),
+    "GET /todos?limit=20": ("thin", "thin-asyncpg"),
+    "GET /todos/{id}": ("thin", "thin-asyncpg"),
+}
+CEILING_APPS = {
+    "bare": "bare_app:app",
+    "thin": "thin_app:app",
+    "thin-asyncpg": "thin_async_app:app",
+}
+# An answer this fast after the burst counts as "full speed again".
+FAST_ANSWER_MS = 100
 
 
 @dataclass
@@ -60,28 +81,56 @@ class Result:
     non_2xx: int
     socket_errors: int
     rss_mib_per_worker: float
-    ceiling: str | None = None
-    ratio: float | None = None
-    p99_ratio: float | None = None
+    rounds: int = 1
+    # Against each ceiling: the median of the rounds' req/s ratios, its range, and the median
+    # of the rounds' p99 ratios.
+    vs: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+@dataclass
+class Overload:
+    connections: int
+    seconds: int
+    requests: int
+    statuses: dict[str, int]
+    p99_ms: float
+    max_ms: float
+    over_2s: int
+    socket_errors: int
+    health_probes: int
+    health_failures: int
+    health_p99_ms: float
+    health_max_ms: float
+    seconds_to_fast_answer: float
 
 
 @dataclass
 class Settings:
     duration: int
-    repeats: int
+    rounds: int
     warmup: int
     connections: int
     workers: int
+    overload_connections: int
+    overload_seconds: int
 
 
 def _wrk(
-    base_url: str, request: Request, token: str, seconds: int, connections: int
-) -> dict[str, int]:
+    base_url: str,
+    request: Request,
+    token: str,
+    seconds: int,
+    connections: int,
+    *,
+    timeout: str = "10s",
+    statuses: bool = False,
+) -> dict[str, object]:
     env = clean_environment(
         BENCH_METHOD=request.method,
         BENCH_BODY=request.body,
         BENCH_CONTENT_TYPE=request.content_type,
         BENCH_TOKEN=token if request.authenticated else "",
+        BENCH_STATUSES="1" if statuses else "",
     )
     command = [
         "wrk",
@@ -89,7 +138,7 @@ def _wrk(
         f"-c{connections}",
         f"-d{seconds}s",
         "--timeout",
-        "10s",
+        timeout,
         "-s",
         str(BENCH_DIR / "wrk_script.lua"),
         f"{base_url}{request.path}",
@@ -98,7 +147,17 @@ def _wrk(
         command, env=env, capture_output=True, text=True, check=True, timeout=seconds + 60
     ).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH_RESULT "))
-    return json.loads(line.removeprefix("BENCH_RESULT "))
+    result: dict[str, object] = json.loads(line.removeprefix("BENCH_RESULT "))
+    return result
+
+
+def _rps(run: dict[str, object]) -> float:
+    return int(run["requests"]) / (int(run["duration_us"]) / 1_000_000)
+
+
+def _errors(run: dict[str, object]) -> int:
+    keys = ("connect_errors", "read_errors", "write_errors", "timeouts")
+    return sum(int(run[key]) for key in keys)
 
 
 def _worker_rss_mib(master_pid: int) -> float:
@@ -114,48 +173,21 @@ def _worker_rss_mib(master_pid: int) -> float:
     return round(sum(rss) / len(rss), 1) if rss else 0.0
 
 
-def measure(
-    scenario: str,
-    server_name: str,
-    server: RunningServer,
-    request: Request,
-    token: str,
-    settings: Settings,
-) -> Result:
-    connections = request.connections or settings.connections
-    _wrk(server.base_url, request, token, settings.warmup, connections)
-    # Several shorter measurements and their medians: one slow second moves a median less.
-    runs = [
-        _wrk(server.base_url, request, token, settings.duration, connections)
-        for _ in range(settings.repeats)
-    ]
-    result = Result(
-        scenario=scenario,
-        server=server_name,
-        requests_per_second=round(
-            median(run["requests"] / (run["duration_us"] / 1_000_000) for run in runs), 1
-        ),
-        p50_ms=round(median(run["p50_us"] for run in runs) / 1000, 2),
-        p99_ms=round(median(run["p99_us"] for run in runs) / 1000, 2),
-        non_2xx=sum(run["non_2xx"] for run in runs),
-        socket_errors=sum(
-            run["connect_errors"] + run["read_errors"] + run["write_errors"] + run["timeouts"]
-            for run in runs
-        ),
-        rss_mib_per_worker=_worker_rss_mib(server.process.pid),
-    )
-    print(f"  {scenario:<22} {server_name:<10} {result.requests_per_second:>9} req/s", flush=True)
-    return result
-
-
 @contextmanager
 def serve(
-    project: InstalledProject, name: str, command: list[str], env: dict[str, str], port: int
+    project: InstalledProject, name: str, command: list[str], env: dict[str, str]
 ) -> Iterator[RunningServer]:
+    """Serve on a port of its own; fail if its log shows pool time-outs or crashes."""
+    port = free_port()
     log_path = RESULTS_DIR / f"{name}-server.log"  # kept for reading after the run
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with running_server(
-        command, cwd=project.path, env=env, port=port, log_path=log_path, stop_timeout=60
+        command,
+        cwd=project.path,
+        env={**env, "BIND": f"127.0.0.1:{port}"},
+        port=port,
+        log_path=log_path,
+        stop_timeout=60,
     ) as server:
         yield server
     failures = SERVER_LOG_FAILURES.findall(log_path.read_text(errors="replace"))
@@ -184,7 +216,7 @@ def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[s
     return tokens[0], page["items"][0]["id"]
 
 
-def run_benchmark(settings: Settings, workdir: Path) -> list[Result]:
+def run_benchmark(settings: Settings, workdir: Path) -> tuple[list[Result], Overload]:
     print("Baking and installing the default project ...", flush=True)
     project = InstalledProject.create(workdir, {})
     admin_url = os.environ.get(ADMIN_URL_ENV)
@@ -198,125 +230,232 @@ def run_benchmark(settings: Settings, workdir: Path) -> list[Result]:
             postgres.drop_created_databases()
 
 
+def _scenarios(todo_id: int, settings: Settings) -> dict[str, Request]:
+    return {
+        "GET /health": Request("/health", authenticated=False),
+        # Authentication alone (token + user row): what every API request pays first.
+        "GET /users/me": Request("/api/v1/users/me"),
+        "GET /todos?limit=20": Request("/api/v1/todos?limit=20"),
+        "GET /todos/{id}": Request(f"/api/v1/todos/{todo_id}"),
+        "POST /todos": Request(
+            "/api/v1/todos", "POST", '{"title": "benchmark todo"}', "application/json"
+        ),
+        "POST /auth/token": Request(
+            "/api/v1/auth/token",
+            "POST",
+            f"username=bench2%40example.com&password={PASSWORD.replace(' ', '+')}",
+            "application/x-www-form-urlencoded",
+            authenticated=False,
+            connections=4 * settings.workers,
+        ),
+    }
+
+
 def _run_scenarios(
     project: InstalledProject, postgres: PostgresServer, settings: Settings
-) -> list[Result]:
+) -> tuple[list[Result], Overload]:
     database_url = postgres.create_database("bench")
     database = database_url.rsplit("/", 1)[1]
     project.run("alembic", "upgrade", "head", DATABASE_URL=database_url)
-    port = free_port()
     env = clean_environment(
         DATABASE_URL=database_url,
         SECRET_KEY=TEST_SECRET_KEY,
         ENVIRONMENT="production",
         WEB_CONCURRENCY=str(settings.workers),
-        BIND=f"127.0.0.1:{port}",
         PYTHONPATH=str(BENCH_DIR / "ceilings"),
     )
     gunicorn = [str(project.bin / "gunicorn"), "-c", "gunicorn_conf.py"]
-    results: list[Result] = []
-
-    with serve(project, "app", gunicorn, env, port) as app:
-        with httpx.Client(base_url=app.base_url, timeout=30) as api:
-            token, todo_id = _seed(api, postgres, database)
-        list_page = Request("/api/v1/todos?limit=20")
-        one_todo = Request(f"/api/v1/todos/{todo_id}")
-        scenarios = {
-            "GET /health": Request("/health", authenticated=False),
-            # Authentication alone (token + user row): what every API request pays first.
-            "GET /users/me": Request("/api/v1/users/me"),
-            "GET /todos?limit=20": list_page,
-            "GET /todos/{id}": one_todo,
-            "POST /todos": Request(
-                "/api/v1/todos", "POST", '{"title": "benchmark todo"}', "application/json"
-            ),
-            "POST /auth/token": Request(
-                "/api/v1/auth/token",
-                "POST",
-                f"username=bench2%40example.com&password={PASSWORD.replace(' ', '+')}",
-                "application/x-www-form-urlencoded",
-                authenticated=False,
-                connections=4 * settings.workers,
-            ),
+    with ExitStack() as servers:
+        commands = {APP: gunicorn, **{name: [*gunicorn, app] for name, app in CEILING_APPS.items()}}
+        started = {
+            name: servers.enter_context(serve(project, name, command, env))
+            for name, command in commands.items()
         }
-        for name, request in scenarios.items():
-            results.append(measure(name, "gunicorn", app, request, token, settings))
+        with httpx.Client(base_url=started[APP].base_url, timeout=30) as api:
+            token, todo_id = _seed(api, postgres, database)
+        scenarios = _scenarios(todo_id, settings)
+        results = _interleaved_rounds(started, scenarios, token, settings)
+        overload = measure_overload(started[APP], scenarios["GET /todos?limit=20"], token, settings)
+    return results, overload
 
-    with serve(project, "bare", [*gunicorn, "bare_app:app"], env, port) as bare:
-        results.append(
-            measure("GET /health", "bare", bare, scenarios["GET /health"], token, settings)
+
+def _interleaved_rounds(
+    servers: dict[str, RunningServer],
+    scenarios: dict[str, Request],
+    token: str,
+    settings: Settings,
+) -> list[Result]:
+    """Every scenario on the app and its ceilings, round after round; see the module's doc."""
+    plan = [(name, (APP, *PAIRED.get(name, ()))) for name in scenarios]
+    runs: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for round_number in range(settings.rounds):
+        for name, server_names in plan:
+            request = scenarios[name]
+            connections = request.connections or settings.connections
+            order = server_names if round_number % 2 == 0 else server_names[::-1]
+            for server_name in order:
+                base_url = servers[server_name].base_url
+                if round_number == 0:
+                    _wrk(base_url, request, token, settings.warmup, connections)
+                run = _wrk(base_url, request, token, settings.duration, connections)
+                runs.setdefault((name, server_name), []).append(run)
+                print(
+                    f"  round {round_number + 1} {name:<20} {server_name:<13} "
+                    f"{_rps(run):>9.1f} req/s",
+                    flush=True,
+                )
+    results = {
+        key: Result(
+            scenario=key[0],
+            server=key[1],
+            requests_per_second=round(median(_rps(run) for run in samples), 1),
+            p50_ms=round(median(int(run["p50_us"]) for run in samples) / 1000, 2),
+            p99_ms=round(median(int(run["p99_us"]) for run in samples) / 1000, 2),
+            non_2xx=sum(int(run["non_2xx"]) for run in samples),
+            socket_errors=sum(_errors(run) for run in samples),
+            rss_mib_per_worker=_worker_rss_mib(servers[key[1]].process.pid),
+            rounds=len(samples),
         )
-    with serve(project, "thin", [*gunicorn, "thin_app:app"], env, port) as thin:
-        for name in ("GET /users/me", "GET /todos?limit=20", "GET /todos/{id}"):
-            results.append(measure(name, "thin", thin, scenarios[name], token, settings))
-
-    uvicorn = [
-        str(project.bin / "uvicorn"),
-        "--factory",
-        f"{project.package}.main:create_served_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(settings.workers),
-        "--no-access-log",
-    ]
-    with serve(project, "uvicorn", uvicorn, env, port) as plain:
-        results.append(measure("GET /todos?limit=20", "uvicorn", plain, list_page, token, settings))
-    return _with_ratios(results)
-
-
-def _with_ratios(results: list[Result]) -> list[Result]:
-    by_key = {(r.scenario, r.server): r for r in results}
-    ceilings = {
-        ("GET /health", "gunicorn"): ("GET /health", "bare"),
-        ("GET /users/me", "gunicorn"): ("GET /users/me", "thin"),
-        ("GET /todos?limit=20", "gunicorn"): ("GET /todos?limit=20", "thin"),
-        ("GET /todos/{id}", "gunicorn"): ("GET /todos/{id}", "thin"),
-        ("GET /todos?limit=20", "uvicorn"): ("GET /todos?limit=20", "gunicorn"),
+        for key, samples in runs.items()
     }
-    for key, ceiling_key in ceilings.items():
-        result, ceiling = by_key[key], by_key[ceiling_key]
-        result.ceiling = f"{ceiling.scenario} on {ceiling.server}"
-        result.ratio = round(result.requests_per_second / ceiling.requests_per_second, 3)
-        result.p99_ratio = round(result.p99_ms / ceiling.p99_ms, 2) if ceiling.p99_ms else None
-    return results
+    for name, ceilings in PAIRED.items():
+        app_runs = runs[(name, APP)]
+        for ceiling in ceilings:
+            pairs = list(zip(app_runs, runs[(name, ceiling)], strict=True))
+            ratios = [_rps(mine) / _rps(theirs) for mine, theirs in pairs]
+            p99_ratios = [
+                int(mine["p99_us"]) / max(1, int(theirs["p99_us"])) for mine, theirs in pairs
+            ]
+            results[(name, APP)].vs[ceiling] = {
+                "ratio": round(median(ratios), 3),
+                "low": round(min(ratios), 3),
+                "high": round(max(ratios), 3),
+                "p99_ratio": round(median(p99_ratios), 2),
+            }
+    return list(results.values())
+
+
+def measure_overload(
+    server: RunningServer, request: Request, token: str, settings: Settings
+) -> Overload:
+    """A burst of `overload_connections` on the list for `overload_seconds`, /health probed
+    throughout; then how long until the list answers fast again."""
+    probes: list[tuple[int, float]] = []
+    burst_over = threading.Event()
+
+    def probe_health() -> None:
+        with httpx.Client(base_url=server.base_url, timeout=10) as client:
+            while not burst_over.is_set():
+                started = time.perf_counter()
+                try:
+                    status = client.get("/health").status_code
+                except httpx.HTTPError:
+                    status = 0
+                probes.append((status, (time.perf_counter() - started) * 1000))
+                time.sleep(0.1)
+
+    prober = threading.Thread(target=probe_health)
+    prober.start()
+    try:
+        run = _wrk(
+            server.base_url,
+            request,
+            token,
+            settings.overload_seconds,
+            settings.overload_connections,
+            timeout="2s",  # wrk counts an answer slower than this as a time-out
+            statuses=True,
+        )
+    finally:
+        burst_over.set()
+        prober.join()
+    ended = time.monotonic()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.base_url, headers=headers, timeout=10) as client:
+        while True:
+            started = time.perf_counter()
+            response = client.get(request.path)
+            if (
+                response.status_code == 200
+                and (time.perf_counter() - started) * 1000 < FAST_ANSWER_MS
+            ):
+                break
+    health_ms = sorted(ms for _, ms in probes)
+    return Overload(
+        connections=settings.overload_connections,
+        seconds=settings.overload_seconds,
+        requests=int(run["requests"]),
+        statuses={str(k): int(v) for k, v in dict(run["statuses"]).items()},
+        p99_ms=int(run["p99_us"]) / 1000,
+        max_ms=int(run["max_us"]) / 1000,
+        over_2s=int(run["timeouts"]),
+        socket_errors=_errors(run) - int(run["timeouts"]),
+        health_probes=len(probes),
+        health_failures=sum(1 for status, _ in probes if status != 200),
+        health_p99_ms=round(health_ms[int(0.99 * (len(health_ms) - 1))], 1) if health_ms else 0,
+        health_max_ms=round(health_ms[-1], 1) if health_ms else 0,
+        seconds_to_fast_answer=round(time.monotonic() - ended, 2),
+    )
 
 
 TARGETS = [
-    # (scenario, server, minimum req/s ratio, maximum p99 ratio)
-    ("GET /health", "gunicorn", 0.90, 2.5),
-    ("GET /todos?limit=20", "gunicorn", 0.70, 2.5),
-    ("GET /todos/{id}", "gunicorn", 0.70, 2.5),
+    # (scenario, ceiling, minimum req/s ratio, maximum p99 ratio)
+    ("GET /health", "bare", 0.95, None),
+    ("GET /users/me", "thin", 0.60, 2.0),
+    ("GET /todos?limit=20", "thin", 0.60, 2.0),
+    ("GET /todos/{id}", "thin", 0.60, 2.0),
 ]
 
 
-def target_verdicts(results: list[Result]) -> list[str]:
+def target_verdicts(results: list[Result], overload: Overload) -> list[str]:
     by_key = {(r.scenario, r.server): r for r in results}
     verdicts = []
-    for scenario, server, min_ratio, max_p99 in TARGETS:
-        result = by_key[(scenario, server)]
-        ok = (result.ratio or 0) >= min_ratio and (result.p99_ratio or 0) <= max_p99
+    for scenario, ceiling, min_ratio, max_p99 in TARGETS:
+        versus = by_key[(scenario, APP)].vs[ceiling]
+        ok = versus["ratio"] >= min_ratio and (max_p99 is None or versus["p99_ratio"] <= max_p99)
+        p99 = "" if max_p99 is None else f", p99 x{versus['p99_ratio']} (target <= {max_p99})"
         verdicts.append(
-            f"{'PASS' if ok else 'MISS'} {scenario} on {server}: {result.ratio:.0%} of "
-            f"{result.ceiling} (target >= {min_ratio:.0%}), p99 x{result.p99_ratio} "
-            f"(target <= {max_p99})"
+            f"{'PASS' if ok else 'MISS'} {scenario}: {versus['ratio']:.0%} of {ceiling} "
+            f"({versus['low']:.0%}-{versus['high']:.0%}; target >= {min_ratio:.0%}){p99}"
         )
+    refused = {status: n for status, n in overload.statuses.items() if status not in {"200", "503"}}
+    ok = (
+        not refused
+        and overload.over_2s == 0
+        and overload.socket_errors == 0
+        and overload.health_failures == 0
+        and overload.health_max_ms < 100
+        and overload.seconds_to_fast_answer <= 1
+    )
+    verdicts.append(
+        f"{'PASS' if ok else 'MISS'} overload, {overload.connections} connections for "
+        f"{overload.seconds} s: answers {overload.statuses}, {overload.over_2s} over 2 s, "
+        f"{overload.socket_errors} socket errors, /health max {overload.health_max_ms} ms "
+        f"over {overload.health_probes} probes ({overload.health_failures} failed), "
+        f"fast again after {overload.seconds_to_fast_answer} s"
+    )
     return verdicts
+
+
+def _versus(result: Result) -> str:
+    return (
+        "; ".join(
+            f"{v['ratio']:.0%} ({v['low']:.0%}-{v['high']:.0%}) of {name}, p99 x{v['p99_ratio']}"
+            for name, v in result.vs.items()
+        )
+        or "-"
+    )
 
 
 def markdown_table(results: list[Result]) -> str:
     header = (
         "| scenario | server | req/s | p50 ms | p99 ms | non-2xx | socket errors | "
-        "vs ceiling | p99 vs ceiling | RSS/worker MiB |\n"
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: |"
+        "vs ceilings (median of rounds, range) | RSS/worker MiB |\n"
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"
     )
     rows = [
         f"| {r.scenario} | {r.server} | {r.requests_per_second:.0f} | {r.p50_ms} | {r.p99_ms} "
-        f"| {r.non_2xx} | {r.socket_errors} | "
-        f"{f'{r.ratio:.0%} of {r.ceiling}' if r.ratio is not None else '-'} | "
-        f"{f'x{r.p99_ratio}' if r.p99_ratio is not None else '-'} | {r.rss_mib_per_worker} |"
+        f"| {r.non_2xx} | {r.socket_errors} | {_versus(r)} | {r.rss_mib_per_worker} |"
         for r in results
     ]
     return "\n".join([header, *rows])
@@ -324,27 +463,31 @@ def markdown_table(results: list[Result]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--smoke", action="store_true", help="2 s per scenario, 1 s warm-up")
+    parser.add_argument("--smoke", action="store_true", help="1 s per measurement, 1 round")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
-    parser.add_argument("--repeats", type=int, default=3, help="measurements per scenario")
-    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per scenario")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
+    parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per server")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--overload-connections", type=int, default=1024)
+    parser.add_argument("--overload-seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", 2)))
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "latest.json")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("error: wrk is needed (Debian: apt-get install wrk)")
     settings = Settings(
-        duration=2 if args.smoke else args.duration,
-        repeats=1 if args.smoke else args.repeats,
+        duration=1 if args.smoke else args.duration,
+        rounds=1 if args.smoke else args.rounds,
         warmup=1 if args.smoke else args.warmup,
         connections=args.connections,
         workers=args.workers,
+        overload_connections=256 if args.smoke else args.overload_connections,
+        overload_seconds=3 if args.smoke else args.overload_seconds,
     )
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        results = run_benchmark(settings, Path(workdir))
+        results, overload = run_benchmark(settings, Path(workdir))
     table = markdown_table(results)
-    verdicts = target_verdicts(results)
+    verdicts = target_verdicts(results, overload)
     command = "python -m bench.run" + (" --smoke" if args.smoke else "")
     print(f"\n{table}\n\n" + "\n".join(verdicts))
     print(
@@ -360,6 +503,7 @@ def main(argv: list[str] | None = None) -> int:
                 "command": command,
                 "settings": asdict(settings),
                 "results": [asdict(result) for result in results],
+                "overload": asdict(overload),
                 "targets": verdicts,
             },
             indent=2,

@@ -14,16 +14,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("bench")]
 
 SCENARIOS = {
     ("GET /health", "gunicorn"),
-    ("GET /users/me", "gunicorn"),
-    ("GET /users/me", "thin"),
-    ("GET /todos?limit=20", "gunicorn"),
-    ("GET /todos/{id}", "gunicorn"),
+    ("GET /health", "bare"),
+    *(
+        (read, server)
+        for read in ("GET /users/me", "GET /todos?limit=20", "GET /todos/{id}")
+        for server in ("gunicorn", "thin", "thin-asyncpg")
+    ),
     ("POST /todos", "gunicorn"),
     ("POST /auth/token", "gunicorn"),
-    ("GET /health", "bare"),
-    ("GET /todos?limit=20", "thin"),
-    ("GET /todos/{id}", "thin"),
-    ("GET /todos?limit=20", "uvicorn"),
 }
 
 
@@ -43,3 +41,15 @@ def test_benchmark_smoke_run_measures_every_scenario_without_failures(tmp_path: 
         assert measured["non_2xx"] == 0, measured
         assert measured["socket_errors"] == 0, measured
         assert measured["rss_mib_per_worker"] > 0, measured
+    app_reads = [r for r in results if r["server"] == "gunicorn" and r["vs"]]
+    assert {r["scenario"] for r in app_reads} == {
+        "GET /health",
+        "GET /users/me",
+        "GET /todos?limit=20",
+        "GET /todos/{id}",
+    }
+    overload = json.loads(report.read_text())["overload"]
+    assert overload["requests"] > 0
+    assert set(overload["statuses"]) <= {"200", "503"}, overload
+    assert overload["health_probes"] > 0
+    assert overload["health_failures"] == 0

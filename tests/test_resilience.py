@@ -19,6 +19,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -370,3 +371,62 @@ def test_sigterm_during_writes_loses_no_acknowledged_request(
     # still waiting in the listen backlog is fine precisely because it is not stored.
     unanswered = {title: by_title.get(title) for title in set(stored) - acknowledged}
     assert not unanswered, f"stored without a 201 reaching the client: {unanswered}\n{summary}"
+
+
+# --- 3. a burst past what the workers take in ------------------------------------------------
+
+IN_FLIGHT_LIMIT = 4
+BURST = 48
+
+
+def test_a_burst_is_shed_with_fast_503s_while_health_answers_and_speed_returns(
+    installed: InstalledProject, migrated_database: str
+) -> None:
+    """Logins (Argon2, a tenth of a second each) far past the in-flight limit: the workers take
+    in what they can serve, refuse the rest at once with Retry-After, keep answering /health,
+    and serve normally the moment the burst is over."""
+    with gunicorn(
+        installed, migrated_database, MAX_REQUESTS_IN_FLIGHT=str(IN_FLIGHT_LIMIT)
+    ) as server:
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            register_and_login(client, "burst@example.com")
+        credentials = {"username": "burst@example.com", "password": PASSWORD}
+
+        def login(_: int) -> tuple[httpx.Response, float]:
+            with httpx.Client(base_url=server.base_url, timeout=30) as fresh:  # new connection
+                return timed(fresh.post, "/api/v1/auth/token", data=credentials)
+
+        health: list[tuple[httpx.Response, float]] = []
+        burst_over = threading.Event()
+
+        def probe() -> None:
+            with httpx.Client(base_url=server.base_url, timeout=30) as prober:
+                while not burst_over.is_set():
+                    health.append(timed(prober.get, "/health"))
+                    time.sleep(0.05)
+
+        prober = threading.Thread(target=probe)
+        prober.start()
+        try:
+            with ThreadPoolExecutor(BURST) as pool:
+                answers = list(pool.map(login, range(BURST)))
+        finally:
+            burst_over.set()
+            prober.join()
+
+        statuses = Counter(response.status_code for response, _ in answers)
+        assert set(statuses) <= {200, 503}, statuses
+        assert statuses[200] > 0, statuses
+        assert statuses[503] > 0, statuses
+        for response, elapsed in answers:
+            if response.status_code == 503:
+                assert response.headers["Retry-After"] == "1"
+                assert response.json() == {"detail": "The server is busy; retry later"}
+                assert elapsed < 1.0, f"a refusal took {elapsed:.2f} s"
+        assert health, "no probe ran during the burst"
+        assert all(response.status_code == 200 for response, _ in health)
+        assert max(elapsed for _, elapsed in health) < 1.0
+
+        after, _ = timed(httpx.post, f"{server.base_url}/api/v1/auth/token", data=credentials)
+        assert after.status_code == 200, after.text
+    assert "Traceback" not in server.log()

@@ -56,7 +56,7 @@ def _query(work: Callable[[Cursor], Any]) -> Any:
             _pool.putconn(connection)
 
 
-def _user_id(request: Request) -> int:
+def user_id(request: Request) -> int:
     token = request.headers["authorization"].removeprefix("Bearer ")
     claims = jwt.decode(
         token, SECRET_KEY, algorithms=["HS256"], options={"require_exp": True, "require_sub": True}
@@ -64,7 +64,7 @@ def _user_id(request: Request) -> int:
     return int(claims["sub"])
 
 
-def _as_dict(columns: str, row: tuple[Any, ...]) -> dict[str, Any]:
+def as_dict(columns: str, row: tuple[Any, ...]) -> dict[str, Any]:
     return {
         key: value.isoformat() if isinstance(value, datetime) else value
         for key, value in zip(columns.split(", "), row, strict=True)
@@ -72,7 +72,7 @@ def _as_dict(columns: str, row: tuple[Any, ...]) -> dict[str, Any]:
 
 
 def _todo(row: tuple[Any, ...]) -> dict[str, Any]:
-    return _as_dict(COLUMNS, row)
+    return as_dict(COLUMNS, row)
 
 
 def _active_user(cursor: Cursor, user_id: int) -> bool:
@@ -113,12 +113,12 @@ def _me(user_id: int) -> dict[str, Any] | None:
     def work(cursor: Cursor) -> dict[str, Any] | None:
         cursor.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = %s", (user_id,))
         row = cursor.fetchone()
-        return _as_dict(USER_COLUMNS, row) if row and row[3] else None
+        return as_dict(USER_COLUMNS, row) if row and row[3] else None
 
     return _query(work)
 
 
-def _json(body: dict[str, Any] | None) -> Response:
+def json_response(body: dict[str, Any] | None) -> Response:
     if body is None:
         return Response(b'{"detail":"Not Found"}', status_code=404, media_type="application/json")
     return Response(json.dumps(body), media_type="application/json")
@@ -131,16 +131,16 @@ async def health() -> Response:
 
 @app.get("/api/v1/users/me")
 async def read_me(request: Request) -> Response:
-    return _json(await run_in_threadpool(_me, _user_id(request)))
+    return json_response(await run_in_threadpool(_me, user_id(request)))
 
 
 @app.get("/api/v1/todos")
 async def list_todos(request: Request) -> Response:
     limit = int(request.query_params.get("limit", "20"))
     offset = int(request.query_params.get("offset", "0"))
-    return _json(await run_in_threadpool(_page, _user_id(request), limit, offset))
+    return json_response(await run_in_threadpool(_page, user_id(request), limit, offset))
 
 
 @app.get("/api/v1/todos/{todo_id}")
 async def read_todo(request: Request, todo_id: int) -> Response:
-    return _json(await run_in_threadpool(_one, _user_id(request), todo_id))
+    return json_response(await run_in_threadpool(_one, user_id(request), todo_id))

@@ -5,18 +5,19 @@ TEST_DATABASE_URL is set (for example postgresql://user:password@localhost/test_
 """
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, delete, text
+from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import create_db_engine
+from {{ cookiecutter.package_name }}.core.db import configure_sqlite, create_db_engine
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models import Base
 
@@ -62,8 +63,11 @@ def alembic_config(settings: Settings) -> Config:
 
 @pytest.fixture(scope="session")
 def engine(settings: Settings, alembic_config: Config) -> Iterator[Engine]:
-    """The test database, built by the real migrations (and torn down by them)."""
-    engine = create_db_engine(settings)
+    """The test database, built by the real migrations (and torn down by them). The tests
+    arrange and inspect it through a plain synchronous engine; the app has its own."""
+    engine = create_engine(settings.database_url)
+    if settings.is_sqlite:
+        configure_sqlite(engine)
     Base.metadata.drop_all(engine)  # leftovers of an interrupted run
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -81,6 +85,20 @@ def session(engine: Engine) -> Iterator[Session]:
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(delete(table))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def async_session(settings: Settings, engine: Engine) -> AsyncIterator[AsyncSession]:
+    """A session of the kind requests get, on the app's own (asyncio) engine."""
+    async_engine = create_db_engine(settings)
+    async with AsyncSession(async_engine, expire_on_commit=False) as session:
+        yield session
+    await async_engine.dispose()
 
 
 @pytest.fixture

@@ -1,13 +1,14 @@
 """Command-line administration: `{{ cookiecutter.project_slug }} create-superuser|migrate`."""
 
 import argparse
+import asyncio
 import getpass
 import os
 import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .core.config import ConfigurationError, get_settings
 from .core.db import create_db_engine
@@ -36,12 +37,17 @@ def create_superuser(email: str, full_name: str | None) -> User:
     except ValidationError as exc:
         problems = "; ".join(f"{error['loc'][0]}: {error['msg']}" for error in exc.errors())
         raise SystemExit(f"error: {problems}") from None
+    return asyncio.run(_create_superuser(user_in))
+
+
+async def _create_superuser(user_in: UserCreate) -> User:
+    """Through the same service as registration, so a superuser is made like any user."""
     engine = create_db_engine(get_settings())
     try:
-        with Session(engine, expire_on_commit=False) as session:
-            return create_user(session, user_in=user_in, is_superuser=True)
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            return await create_user(session, user_in=user_in, is_superuser=True)
     finally:
-        engine.dispose()
+        await engine.dispose()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

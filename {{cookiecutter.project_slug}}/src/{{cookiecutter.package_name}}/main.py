@@ -4,11 +4,10 @@ it); importing this module reads no settings, configures nothing and opens nothi
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from anyio import to_thread
 from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .auth.throttle import LoginThrottle
 from .core.config import Settings, get_settings
@@ -18,6 +17,7 @@ from .core.error_handlers import register_error_handlers
 from .core.logging import configure_logging
 from .core.middleware import (
     BodySizeLimitMiddleware,
+    LoadSheddingMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
@@ -29,13 +29,12 @@ from .health.router import router as health_router
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    to_thread.current_default_thread_limiter().total_tokens = app.state.settings.thread_limit
     engine = create_db_engine(app.state.settings)
-    app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
+    app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
     try:
         yield
     finally:
-        engine.dispose()
+        await engine.dispose()
 
 
 def operation_id(route: APIRoute) -> str:
@@ -65,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     register_error_handlers(app)
 
-    # Added innermost first: a request meets RequestContext, then SecurityHeaders, ...
+    # Added innermost first: a request meets LoadShedding, then RequestContext, ...
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -79,6 +78,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         access_log=settings.access_log,
         quiet_paths=frozenset() if settings.access_log_probes else PROBE_PATHS,
+    )
+    app.add_middleware(
+        LoadSheddingMiddleware,
+        max_in_flight=settings.max_requests_in_flight,
+        max_wait=settings.max_request_wait,
+        exempt_paths=PROBE_PATHS,
     )
 
     app.include_router(health_router)

@@ -2,7 +2,6 @@ import os
 import subprocess
 import sys
 
-from anyio import to_thread
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -62,14 +61,6 @@ def test_every_error_status_is_documented(client: TestClient) -> None:
     assert {"401", "413", "422", "429", "503"} <= set(login)
     todo = paths["/api/v1/todos/{todo_id}"]["patch"]["responses"]
     assert {"401", "404", "413", "422", "503"} <= set(todo)
-
-
-def test_the_thread_limit_is_applied_at_start(settings: Settings) -> None:
-    app = create_app(settings.model_copy(update={"thread_limit": 123}))
-    with TestClient(app) as client:
-        assert client.portal is not None
-        limit = client.portal.call(lambda: to_thread.current_default_thread_limiter().total_tokens)
-    assert limit == 123
 
 
 def test_importing_main_reads_no_settings_and_configures_nothing() -> None:

@@ -1,3 +1,4 @@
+import pytest
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.core.config import Settings
@@ -16,12 +17,20 @@ def test_readiness_is_ok_when_the_database_answers(client: TestClient) -> None:
     assert response.json()["database"] == "ok"
 
 
-def _unreachable_database(settings: Settings) -> Settings:
-    return settings.model_copy(update={"database_url": "sqlite:////nonexistent/dir/app.db"})
+# A file SQLite cannot create, and a PostgreSQL port nothing listens on: asyncpg raises a bare
+# ConnectionRefusedError there, not one of SQLAlchemy's errors.
+UNREACHABLE_DATABASES = [
+    "sqlite:////nonexistent/dir/app.db",
+    "postgresql+psycopg2://nobody@127.0.0.1:9/nothing",
+]
 
 
-def test_readiness_is_503_when_the_database_is_unreachable(settings: Settings) -> None:
-    broken = _unreachable_database(settings)
+@pytest.fixture(params=UNREACHABLE_DATABASES)
+def broken(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    return settings.model_copy(update={"database_url": request.param})
+
+
+def test_readiness_is_503_when_the_database_is_unreachable(broken: Settings) -> None:
     with TestClient(create_app(broken)) as client:
         liveness = client.get("/health")
         readiness = client.get("/health/ready")
@@ -30,8 +39,7 @@ def test_readiness_is_503_when_the_database_is_unreachable(settings: Settings) -
     assert readiness.json()["detail"] == "Database unavailable"
 
 
-def test_api_answers_503_json_when_the_database_is_unreachable(settings: Settings) -> None:
-    broken = _unreachable_database(settings)
+def test_api_answers_503_json_when_the_database_is_unreachable(broken: Settings) -> None:
     with TestClient(create_app(broken)) as client:
         response = client.post(
             "/api/v1/auth/register",

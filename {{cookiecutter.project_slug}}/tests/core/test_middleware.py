@@ -9,11 +9,15 @@ from typing import Literal, TypedDict, Unpack
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from starlette.types import Message, Scope
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.logging import RequestIdFilter
-from {{ cookiecutter.package_name }}.core.middleware import BodySizeLimitMiddleware
+from {{ cookiecutter.package_name }}.core.middleware import (
+    BodySizeLimitMiddleware,
+    LoadSheddingMiddleware,
+)
 from {{ cookiecutter.package_name }}.main import create_app
 
 
@@ -287,3 +291,79 @@ def test_docs_are_off_in_production_unless_enabled(settings: Settings) -> None:
     enabled = production.model_copy(update={"docs_enabled": True})
     with TestClient(create_app(enabled)) as client:
         assert client.get("/openapi.json").status_code == 200
+
+
+async def _answer(app: ASGIApp, path: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    """The status, headers and body `app` answers a GET of `path` with."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "headers": []}
+    await app(scope, receive, send)
+    return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]
+
+
+def _slow_on(path: str, release: asyncio.Event) -> ASGIApp:
+    """An app that answers at once, except `path`, which it holds until `release` is set."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == path:
+            await release.wait()
+        await PlainTextResponse("ok")(scope, receive, send)
+
+    return app
+
+
+@pytest.mark.anyio
+async def test_past_the_limit_requests_wait_briefly_then_are_refused_but_probes_are_served() -> (
+    None
+):
+    release = asyncio.Event()
+    shedding = LoadSheddingMiddleware(
+        _slow_on("/slow", release),
+        max_in_flight=1,
+        max_wait=0.05,
+        exempt_paths=frozenset({"/health"}),
+    )
+    slow = asyncio.create_task(_answer(shedding, "/slow"))
+    await asyncio.sleep(0.01)  # the slow request now holds the only place
+    refused_status, refused_headers, refused_body = await _answer(shedding, "/api")
+    assert refused_status == 503
+    assert refused_headers[b"retry-after"] == b"1"
+    assert json.loads(refused_body) == {"detail": "The server is busy; retry later"}
+    assert (await _answer(shedding, "/health"))[0] == 200
+    release.set()
+    assert (await slow)[0] == 200
+    assert (await _answer(shedding, "/api"))[0] == 200  # served again the moment it is free
+
+
+@pytest.mark.anyio
+async def test_a_request_is_served_when_a_place_frees_within_its_wait() -> None:
+    release = asyncio.Event()
+    shedding = LoadSheddingMiddleware(_slow_on("/slow", release), max_in_flight=1, max_wait=5)
+    slow = asyncio.create_task(_answer(shedding, "/slow"))
+    await asyncio.sleep(0.01)
+    waiting = asyncio.create_task(_answer(shedding, "/api"))
+    await asyncio.sleep(0.01)
+    release.set()
+    assert [(await slow)[0], (await waiting)[0]] == [200, 200]
+
+
+@pytest.mark.anyio
+async def test_refusals_are_counted_in_a_warning_at_most_once_a_second(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    shedding = LoadSheddingMiddleware(_slow_on("/", asyncio.Event()), max_in_flight=1, max_wait=0)
+    await shedding.places.acquire()  # a request in flight holds the only place
+    with caplog.at_level(logging.WARNING, logger="app.overload"):
+        for _ in range(3):
+            assert (await _answer(shedding, "/api"))[0] == 503
+        shedding.last_report -= 1  # a second has passed since the last report
+        await _answer(shedding, "/api")
+    (record,) = [r for r in caplog.records if r.name == "app.overload"]
+    assert record.__dict__["refused"] == 4

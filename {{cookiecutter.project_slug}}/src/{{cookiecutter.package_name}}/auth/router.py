@@ -23,8 +23,8 @@ PasswordForm = Annotated[LoginForm, Form()]
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(status.HTTP_409_CONFLICT, status.HTTP_413_CONTENT_TOO_LARGE),
 )
-def register(session: SessionDep, user_in: UserCreate) -> UserPublic:
-    return UserPublic.model_validate(create_user(session, user_in=user_in))
+async def register(session: SessionDep, user_in: UserCreate) -> UserPublic:
+    return UserPublic.model_validate(await create_user(session, user_in=user_in))
 
 
 @router.post(
@@ -35,7 +35,7 @@ def register(session: SessionDep, user_in: UserCreate) -> UserPublic:
         status.HTTP_429_TOO_MANY_REQUESTS,
     ),
 )
-def login(
+async def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -44,7 +44,7 @@ def login(
 ) -> Token:
     """OAuth2 password flow: `username` is the account's email."""
     client = request.client.host if request.client else "unknown"
-    user = authenticate(
+    user = await authenticate(
         session, email=form.username, password=form.password, client=client, throttle=throttle
     )
     return Token(access_token=issue_access_token(user, settings=settings))

@@ -2,11 +2,16 @@
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
 from ..core.db import end_read_transaction
-from ..core.security import check_password, create_access_token, spend_password_check_time
+from ..core.security import (
+    check_password,
+    create_access_token,
+    in_hashing_thread,
+    spend_password_check_time,
+)
 from ..users.models import User
 from ..users.schemas import normalise_email
 from ..users.service import get_user_by_email
@@ -14,8 +19,8 @@ from .exceptions import IncorrectLoginError, TooManyLoginAttemptsError
 from .throttle import LoginThrottle
 
 
-def authenticate(
-    session: Session, *, email: str, password: str, client: str, throttle: LoginThrottle
+async def authenticate(
+    session: AsyncSession, *, email: str, password: str, client: str, throttle: LoginThrottle
 ) -> User:
     """The active user with these credentials; upgrades an outdated password hash on the way.
 
@@ -25,20 +30,20 @@ def authenticate(
     throttle_key = f"{email}|{client}"
     if retry_after := throttle.retry_after(throttle_key):
         raise TooManyLoginAttemptsError(retry_after)
-    user = get_user_by_email(session, email=email)
-    end_read_transaction(session)
+    user = await get_user_by_email(session, email=email)
+    await end_read_transaction(session)
     if user is None:
-        spend_password_check_time(password)
+        await in_hashing_thread(spend_password_check_time, password)
         throttle.record_failure(throttle_key)
         raise IncorrectLoginError
-    check = check_password(password, user.hashed_password)
+    check = await in_hashing_thread(check_password, password, user.hashed_password)
     if not check.valid or not user.is_active:
         throttle.record_failure(throttle_key)
         raise IncorrectLoginError
     throttle.reset(throttle_key)
     if check.new_hash is not None:
         user.hashed_password = check.new_hash
-        session.commit()
+        await session.commit()
     return user
 
 

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy import URL, make_url
 
 _SOURCE_ROOT = Path(__file__).resolve().parents[3]
 # In a source checkout (editable install) anchor `.env` and the SQLite file to the project
@@ -18,6 +19,8 @@ PROJECT_ROOT = _SOURCE_ROOT if (_SOURCE_ROOT / "pyproject.toml").is_file() else 
 DEVELOPMENT_SECRET_KEY = "insecure-development-key-change-me"  # noqa: S105  # nosec B105
 _PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "secret"})
 MIN_SECRET_KEY_LENGTH = 32
+
+_ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
 
 
 class ConfigurationError(RuntimeError):
@@ -40,11 +43,14 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=10.0, gt=0)
     # A pooled connection idle for longer than this is pinged before use (0: always).
     db_ping_after_idle: float = Field(default=1.0, ge=0)
-    # Threads for sync endpoints and dependencies, per worker. A request holds its pooled
-    # connection across several of them, so this must exceed the requests a worker has in
-    # flight, or threads waiting for a connection starve the requests that hold one.
-    # The pool, not this, bounds the work on the database.
-    thread_limit: int = Field(default=200, ge=1)
+    # Requests a worker serves at once; a request past this waits at most MAX_REQUEST_WAIT
+    # seconds for a place, then gets a 503 with Retry-After (health probes never wait). Each
+    # request in flight waits, first come first served, for one of the pool's connections,
+    # so the limit bounds that wait to about (limit / pool size) x one request's database time.
+    max_requests_in_flight: int = Field(default=100, ge=1)
+    max_request_wait: float = Field(default=0.25, ge=0)
+    # Behind PgBouncer in transaction mode prepared statements break: turn them off.
+    db_prepared_statements: bool = True
     db_connect_retries: int = Field(default=30, ge=1)
     db_connect_interval: float = Field(default=2.0, ge=0)
     # None: the interactive docs and /openapi.json are served except in production.
@@ -72,7 +78,8 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _use_psycopg2_for_postgresql(cls, value: str) -> str:
-        # SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3; this project ships psycopg2.
+        # SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3; Alembic and the CLI's
+        # migrations use psycopg2, the app itself asyncpg (see `async_database_url`).
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
                 return "postgresql+psycopg2://" + value.removeprefix(prefix)
@@ -94,6 +101,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def async_database_url(self) -> URL:
+        """The same database through the asyncio driver the app serves requests with."""
+        url = make_url(self.database_url)
+        return url.set(drivername=_ASYNC_DRIVERS.get(url.get_backend_name(), url.drivername))
 
     @property
     def serve_docs(self) -> bool:

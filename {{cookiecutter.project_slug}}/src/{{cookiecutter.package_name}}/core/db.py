@@ -1,16 +1,22 @@
 """Database engine, declarative base and the per-request session."""
 
+import asyncio
+import socket
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.exc import InvalidatePoolError
-from sqlalchemy.orm import DeclarativeBase, Session
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
 
 from .config import Settings
 
@@ -43,11 +49,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# asyncpg raises these bare, not wrapped in SQLAlchemy's OperationalError, when it cannot
+# reach the server (refused, unknown host, connect time-out).
+DRIVER_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
+    ConnectionError,
+    TimeoutError,
+    socket.gaierror,
+)
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     # WAL lets gunicorn's workers read while one writes; wait for locks instead of failing.
@@ -56,22 +71,72 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_db_engine(settings: Settings) -> Engine:
-    if settings.is_sqlite:
-        engine = create_engine(
-            settings.database_url,
-            connect_args={"check_same_thread": False},
-            pool_pre_ping=True,
-        )
-        event.listen(engine, "connect", _configure_sqlite)
-        return engine
-    engine = create_engine(
-        settings.database_url,
+def configure_sqlite(engine: Engine) -> None:
+    """Foreign keys, WAL and a lock timeout on every new SQLite connection of `engine`."""
+    event.listen(engine, "connect", _sqlite_pragmas)
+
+
+class FairAsyncQueuePool(AsyncAdaptedQueuePool):
+    """A connection pool that serves waiting requests first come, first served.
+
+    SQLAlchemy's asyncio pool puts a returned connection back in a queue, where a request
+    arriving just then can take it before the longest waiter wakes, again and again: under
+    load a few requests wait for seconds. Here every checkout first passes an asyncio
+    semaphore, which is FIFO, with one permit per connection the pool may open.
+    """
+
+    def __init__(
+        self, creator: Any, pool_size: int = 5, max_overflow: int = 10, **kwargs: Any
+    ) -> None:
+        super().__init__(creator, pool_size=pool_size, max_overflow=max_overflow, **kwargs)
+        self._turns = asyncio.Semaphore(pool_size + max(max_overflow, 0))
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        try:
+            await_(asyncio.wait_for(self._turns.acquire(), self._timeout))
+        except TimeoutError:
+            raise PoolTimeoutError(
+                f"no connection came free within {self._timeout} s (pool of {self.size()})"
+            ) from None
+        try:
+            return super()._do_get()
+        except BaseException:
+            self._turns.release()
+            raise
+
+    def _do_return_conn(self, record: ConnectionPoolEntry) -> None:
+        try:
+            super()._do_return_conn(record)
+        finally:
+            self._turns.release()
+
+
+def _asyncpg_connect_args(settings: Settings) -> dict[str, Any]:
+    if settings.db_prepared_statements:
+        return {}
+    # PgBouncer in transaction mode hands each transaction a different server connection:
+    # no statement may be prepared by name and reused (SQLAlchemy's asyncpg notes).
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__asyncpg_{uuid.uuid4()}__",
+    }
+
+
+def create_db_engine(settings: Settings) -> AsyncEngine:
+    """The asyncio engine requests use: asyncpg for PostgreSQL, aiosqlite for SQLite."""
+    engine = create_async_engine(
+        settings.async_database_url,
+        poolclass=FairAsyncQueuePool,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
+        connect_args={} if settings.is_sqlite else _asyncpg_connect_args(settings),
     )
-    _ping_connections_idle_for(engine, settings.db_ping_after_idle)
+    if settings.is_sqlite:
+        configure_sqlite(engine.sync_engine)
+    else:
+        _ping_connections_idle_for(engine.sync_engine, settings.db_ping_after_idle)
     return engine
 
 
@@ -104,20 +169,22 @@ def _ping_connections_idle_for(engine: Engine, seconds: float) -> None:
     event.listen(engine, "checkout", ping_if_idle)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, from the engine the application opened at start-up."""
-    with request.app.state.session_factory() as session:
+    async with request.app.state.session_factory() as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Closed when the endpoint returns, not after the response is sent: the connection goes back
+# to the pool while the response is still being written.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 class PendingChangesError(RuntimeError):
     """A read transaction was to be ended while the session held unsaved changes."""
 
 
-def end_read_transaction(session: Session) -> None:
+async def end_read_transaction(session: AsyncSession) -> None:
     """Free the pooled connection before slow work (password hashing) by ending the read
     transaction; loaded objects stay usable because sessions do not expire them on commit.
 
@@ -126,4 +193,4 @@ def end_read_transaction(session: Session) -> None:
     """
     if session.new or session.dirty or session.deleted:
         raise PendingChangesError("end_read_transaction() would commit pending changes")
-    session.commit()
+    await session.commit()

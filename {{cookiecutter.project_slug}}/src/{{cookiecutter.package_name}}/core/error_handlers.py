@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
 
+from .db import DRIVER_CONNECTION_ERRORS
 from .exceptions import DomainError
 
 logger = logging.getLogger(__name__)
@@ -67,5 +68,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
-    for database_down in (OperationalError, InterfaceError, PoolTimeoutError):
+    for database_down in (
+        OperationalError,
+        InterfaceError,
+        PoolTimeoutError,
+        *DRIVER_CONNECTION_ERRORS,
+    ):
         app.add_exception_handler(database_down, _database_unavailable)

@@ -1,6 +1,8 @@
-"""Pure ASGI middleware: request ids with access logs, security headers, body size limit."""
+"""Pure ASGI middleware: request ids with access logs, security headers, load shedding, body
+size limit."""
 
 import asyncio
+import json
 import logging
 import re
 import time
@@ -19,6 +21,18 @@ REQUEST_ID_HEADER = b"x-request-id"
 _WELL_FORMED_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 TOO_LARGE_DETAIL = "Request body too large"
+BUSY_DETAIL = "The server is busy; retry later"
+_BUSY_JSON = json.dumps({"detail": BUSY_DETAIL}).encode()
+_BUSY_START: Message = {
+    "type": "http.response.start",
+    "status": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_BUSY_JSON)).encode()),
+        (b"retry-after", b"1"),
+    ],
+}
+_BUSY_BODY: Message = {"type": "http.response.body", "body": _BUSY_JSON}
 # A refused body is still read (and discarded) before the 413, up to this much beyond the
 # limit and for this long: a client that sends its whole body before reading the answer
 # (urllib, requests) would otherwise meet a connection closed with unread bytes, which the
@@ -31,6 +45,7 @@ _CLOSE = {"Connection": "close"}
 
 access_logger = logging.getLogger("app.access")
 error_logger = logging.getLogger("app.error")
+overload_logger = logging.getLogger("app.overload")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -134,6 +149,73 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class LoadSheddingMiddleware:
+    """Serve at most `max_in_flight` requests at once in this worker. A request past that
+    waits, first come first served, at most `max_wait` seconds for a place, then gets a 503
+    with Retry-After: under a burst, the requests let in stay fast, the others learn soon to
+    come back, and the worker is at full speed again as soon as the burst ends. Requests to
+    `exempt_paths` (health probes) never wait.
+
+    The short wait matters as much as the limit: clients that retry at once (load testers,
+    impatient proxies) would otherwise make the worker spend its time refusing them, and the
+    requests it let in would starve. The refusal is prepared once and not access-logged one
+    by one; refusals are counted in a warning at most once a second."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_in_flight: int,
+        max_wait: float,
+        exempt_paths: frozenset[str] = frozenset(),
+    ) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.max_wait = max_wait
+        self.exempt_paths = exempt_paths
+        self.places = asyncio.Semaphore(max_in_flight)
+        self.refused = 0
+        self.last_report = time.monotonic()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
+            await self.app(scope, receive, send)
+            return
+        if not await self._take_place():
+            await send(_BUSY_START)
+            await send(_BUSY_BODY)
+            self._count_refusal()
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.places.release()
+
+    async def _take_place(self) -> bool:
+        if not self.places.locked():
+            await self.places.acquire()  # free: returns at once
+            return True
+        try:
+            async with asyncio.timeout(self.max_wait):
+                await self.places.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def _count_refusal(self) -> None:
+        self.refused += 1
+        now = time.monotonic()
+        if now - self.last_report >= 1:
+            overload_logger.warning(
+                "Busy: refused %d requests in %.1f s (%d in flight at most)",
+                self.refused,
+                now - self.last_report,
+                self.max_in_flight,
+                extra={"refused": self.refused, "max_in_flight": self.max_in_flight},
+            )
+            self.refused, self.last_report = 0, now
 
 
 class BodySizeLimitMiddleware:

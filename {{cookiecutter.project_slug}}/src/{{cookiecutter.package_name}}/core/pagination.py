@@ -7,7 +7,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from .schemas import MAX_DB_INT
 
@@ -44,11 +44,13 @@ class Paginated(Generic[RowT]):
     offset: int
 
 
-def paginate(session: Session, statement: Select[RowT], page: PageParams) -> Paginated[RowT]:
+async def paginate(
+    session: AsyncSession, statement: Select[RowT], page: PageParams
+) -> Paginated[RowT]:
     """Run `statement` for one page, and count every row it selects (filters included)."""
     total_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = session.scalar(total_statement) or 0
-    items = session.scalars(statement.limit(page.limit).offset(page.offset)).all()
+    total = await session.scalar(total_statement) or 0
+    items = (await session.scalars(statement.limit(page.limit).offset(page.offset))).all()
     return Paginated(items=items, total=total, limit=page.limit, offset=page.offset)
 
 

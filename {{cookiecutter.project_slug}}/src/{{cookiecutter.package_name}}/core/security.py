@@ -1,11 +1,13 @@
 """Password hashing and JWT access tokens."""
 
 import os
-import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import TypeVar, TypeVarTuple, Unpack
 
+from anyio import CapacityLimiter, to_thread
 from jose import JWTError, jwt
 from passlib.context import CryptContext
 
@@ -18,8 +20,17 @@ _BCRYPT_MAX_BYTES = 72
 _password_context = CryptContext(schemes=["argon2", "bcrypt"], deprecated="auto")
 
 # Hashing is CPU-bound and Argon2 takes 64 MiB per hash: more hashes at once than cores only
-# costs memory, so the endpoints' threads (THREAD_LIMIT per worker) queue here instead.
-_hashing_slots = threading.BoundedSemaphore(os.cpu_count() or 1)
+# costs memory, so requests queue for one of these threads instead.
+_hashing_threads = CapacityLimiter(os.cpu_count() or 1)
+
+_Result = TypeVar("_Result")
+_Args = TypeVarTuple("_Args")
+
+
+async def in_hashing_thread(function: Callable[[Unpack[_Args]], _Result], *args: *_Args) -> _Result:
+    """Run a hashing function off the event loop, at most one per core at a time, so that
+    a login never stalls the other requests its worker is serving."""
+    return await to_thread.run_sync(function, *args, limiter=_hashing_threads)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +41,7 @@ class PasswordCheck:
 
 
 def hash_password(password: str) -> str:
-    with _hashing_slots:
-        return str(_password_context.hash(password))
+    return str(_password_context.hash(password))
 
 
 def check_password(password: str, stored_hash: str) -> PasswordCheck:
@@ -40,8 +50,7 @@ def check_password(password: str, stored_hash: str) -> PasswordCheck:
         # Verify exactly the bytes a legacy bcrypt system hashed; the Argon2 re-hash below
         # then covers the whole password.
         candidate = password.encode()[:_BCRYPT_MAX_BYTES]
-    with _hashing_slots:
-        valid, new_hash = _password_context.verify_and_update(candidate, stored_hash)
+    valid, new_hash = _password_context.verify_and_update(candidate, stored_hash)
     if valid and new_hash is not None:
         new_hash = hash_password(password)
     return PasswordCheck(valid=valid, new_hash=new_hash)
@@ -54,9 +63,7 @@ def _dummy_hash() -> str:
 
 def spend_password_check_time(password: str) -> None:
     """Verify against a dummy hash so an unknown email costs as much as a wrong password."""
-    dummy_hash = _dummy_hash()
-    with _hashing_slots:
-        _password_context.verify(password, dummy_hash)
+    _password_context.verify(password, _dummy_hash())
 
 
 def create_access_token(subject: str, *, secret_key: str, expires_in: timedelta) -> str:

@@ -5,12 +5,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core.db import SessionDep
+from ..core.db import DRIVER_CONNECTION_ERRORS, SessionDep
 from .schemas import Liveness, NotReady, Readiness
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 PROBE_PATHS = frozenset({"/health", "/health/ready"})
+
+_DATABASE_DOWN: tuple[type[Exception], ...] = (SQLAlchemyError, *DRIVER_CONNECTION_ERRORS)
 
 
 @router.get("")
@@ -28,10 +30,10 @@ async def liveness() -> Liveness:
         }
     },
 )
-def readiness(session: SessionDep) -> Readiness | JSONResponse:
+async def readiness(session: SessionDep) -> Readiness | JSONResponse:
     try:
-        session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
+        await session.execute(text("SELECT 1"))
+    except _DATABASE_DOWN:
         return JSONResponse(
             NotReady(status="unavailable", detail="Database unavailable").model_dump(),
             status_code=status.HTTP_503_SERVICE_UNAVAILABLE,

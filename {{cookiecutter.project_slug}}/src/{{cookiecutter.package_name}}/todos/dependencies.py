@@ -11,8 +11,8 @@ from .models import Todo
 from .service import get_own_todo
 
 
-def get_owned_todo(session: SessionDep, user: CurrentUser, todo_id: ResourceId) -> Todo:
-    return get_own_todo(session, owner=user, todo_id=todo_id)
+async def get_owned_todo(session: SessionDep, user: CurrentUser, todo_id: ResourceId) -> Todo:
+    return await get_own_todo(session, owner=user, todo_id=todo_id)
 
 
 OwnedTodo = Annotated[Todo, Depends(get_owned_todo)]

@@ -21,30 +21,30 @@ _TOO_LARGE = error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_TOO_LARGE)
-def create(session: SessionDep, user: CurrentUser, todo_in: TodoCreate) -> TodoPublic:
-    return TodoPublic.model_validate(create_todo(session, owner=user, todo_in=todo_in))
+async def create(session: SessionDep, user: CurrentUser, todo_in: TodoCreate) -> TodoPublic:
+    return TodoPublic.model_validate(await create_todo(session, owner=user, todo_in=todo_in))
 
 
 @router.get("")
-def read_page(
+async def read_page(
     session: SessionDep,
     user: CurrentUser,
     page: PageParamsDep,
     completed: Annotated[bool | None, Query(description="Only (un)finished todos.")] = None,
 ) -> TodosPublic:
     return TodosPublic.model_validate(
-        list_todos(session, owner=user, page=page, completed=completed)
+        await list_todos(session, owner=user, page=page, completed=completed)
     )
 
 
 @router.get("/{todo_id}", responses=_NOT_FOUND)
-def read(todo: OwnedTodo) -> TodoPublic:
+async def read(todo: OwnedTodo) -> TodoPublic:
     return TodoPublic.model_validate(todo)
 
 
 @router.patch("/{todo_id}", responses=_NOT_FOUND | _TOO_LARGE)
-def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPublic:
-    return TodoPublic.model_validate(update_todo(session, todo=todo, todo_in=todo_in))
+async def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPublic:
+    return TodoPublic.model_validate(await update_todo(session, todo=todo, todo_in=todo_in))
 
 
 @router.delete(
@@ -53,5 +53,5 @@ def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPub
     response_class=Response,
     responses=_NOT_FOUND,
 )
-def delete(session: SessionDep, todo: OwnedTodo) -> None:
-    delete_todo(session, todo=todo)
+async def delete(session: SessionDep, todo: OwnedTodo) -> None:
+    await delete_todo(session, todo=todo)

@@ -1,7 +1,7 @@
 """Queries and writes on todos; every query is scoped to one owner."""
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.pagination import PageParams, Paginated, paginate
 from ..users.models import User
@@ -10,41 +10,41 @@ from .models import Todo
 from .schemas import TodoCreate, TodoUpdate
 
 
-def get_own_todo(session: Session, *, owner: User, todo_id: int) -> Todo:
+async def get_own_todo(session: AsyncSession, *, owner: User, todo_id: int) -> Todo:
     """The owner's todo; someone else's is reported exactly like a missing one."""
-    todo = session.get(Todo, todo_id)
+    todo = await session.get(Todo, todo_id)
     if todo is None or todo.owner_id != owner.id:
         raise TodoNotFoundError
     return todo
 
 
-def list_todos(
-    session: Session, *, owner: User, page: PageParams, completed: bool | None = None
+async def list_todos(
+    session: AsyncSession, *, owner: User, page: PageParams, completed: bool | None = None
 ) -> Paginated[Todo]:
     """The owner's todos, newest first."""
     statement = select(Todo).where(Todo.owner_id == owner.id)
     if completed is not None:
         statement = statement.where(Todo.completed.is_(completed))
-    return paginate(session, statement.order_by(Todo.created_at.desc(), Todo.id.desc()), page)
+    return await paginate(session, statement.order_by(Todo.created_at.desc(), Todo.id.desc()), page)
 
 
-def create_todo(session: Session, *, owner: User, todo_in: TodoCreate) -> Todo:
+async def create_todo(session: AsyncSession, *, owner: User, todo_in: TodoCreate) -> Todo:
     todo = Todo(**todo_in.model_dump(), owner_id=owner.id)
     session.add(todo)
-    session.commit()
+    await session.commit()
     return todo
 
 
-def update_todo(session: Session, *, todo: Todo, todo_in: TodoUpdate) -> Todo:
+async def update_todo(session: AsyncSession, *, todo: Todo, todo_in: TodoUpdate) -> Todo:
     changes = todo_in.model_dump(exclude_unset=True)
     # title and completed are NOT NULL; an explicit null for them means "leave unchanged".
     for field, value in changes.items():
         if value is not None or field == "description":
             setattr(todo, field, value)
-    session.commit()
+    await session.commit()
     return todo
 
 
-def delete_todo(session: Session, *, todo: Todo) -> None:
-    session.delete(todo)
-    session.commit()
+async def delete_todo(session: AsyncSession, *, todo: Todo) -> None:
+    await session.delete(todo)
+    await session.commit()

@@ -19,7 +19,7 @@ TOKEN_URL = API_PREFIX + auth_router.url_path_for("login")
 _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-def get_current_user(
+async def get_current_user(
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(_oauth2_scheme)],
@@ -29,7 +29,7 @@ def get_current_user(
     subject = read_access_token_subject(token, secret_key=settings.secret_key)
     if subject is None or not subject.isdecimal():
         raise InvalidCredentialsError
-    user = get_user(session, user_id=int(subject))
+    user = await get_user(session, user_id=int(subject))
     # A deleted or deactivated user's tokens stop working at once, not at expiry.
     if user is None or not user.is_active:
         raise InvalidCredentialsError
@@ -39,7 +39,7 @@ def get_current_user(
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def get_current_superuser(user: CurrentUser) -> User:
+async def get_current_superuser(user: CurrentUser) -> User:
     if not user.is_superuser:
         raise NotSuperuserError
     return user

@@ -15,17 +15,17 @@ router = APIRouter(
 
 
 @router.get("/me")
-def read_me(user: CurrentUser) -> UserPublic:
+async def read_me(user: CurrentUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
 @router.patch(
     "/me", responses=error_responses(status.HTTP_403_FORBIDDEN, status.HTTP_413_CONTENT_TOO_LARGE)
 )
-def update_me(session: SessionDep, user: CurrentUser, user_in: UserUpdate) -> UserPublic:
-    return UserPublic.model_validate(update_user(session, user=user, user_in=user_in))
+async def update_me(session: SessionDep, user: CurrentUser, user_in: UserUpdate) -> UserPublic:
+    return UserPublic.model_validate(await update_user(session, user=user, user_in=user_in))
 
 
 @router.get("", responses=error_responses(status.HTTP_403_FORBIDDEN))
-def read_page(session: SessionDep, _: CurrentSuperuser, page: PageParamsDep) -> UsersPublic:
-    return UsersPublic.model_validate(list_users(session, page=page))
+async def read_page(session: SessionDep, _: CurrentSuperuser, page: PageParamsDep) -> UsersPublic:
+    return UsersPublic.model_validate(await list_users(session, page=page))
