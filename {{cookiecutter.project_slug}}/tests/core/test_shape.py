@@ -63,3 +63,16 @@ async def test_paginate_counts_every_row_the_statement_selects(
     assert page.total == 3
     assert [todo.title for todo in page.items] == ["b", "c"]
     assert (page.limit, page.offset) == (2, 1)
+
+
+@pytest.mark.anyio
+async def test_past_the_last_page_the_total_is_still_counted(
+    async_session: AsyncSession, users: UserFactory, todos: TodoFactory
+) -> None:
+    owner = users.create()
+    todos.create(owner)
+    statement = select(Todo).where(Todo.owner_id == owner.id)
+    page = await paginate(async_session, statement, PageParams(limit=2, offset=5))
+    assert (page.items, page.total) == ([], 1)
+    empty = await paginate(async_session, statement.where(Todo.id < 0), PageParams(2, 0))
+    assert (empty.items, empty.total) == ([], 0)

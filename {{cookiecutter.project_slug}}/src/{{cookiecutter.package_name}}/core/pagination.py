@@ -2,11 +2,12 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Generic, TypeVar
+from functools import lru_cache
+from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .schemas import MAX_DB_INT
@@ -44,14 +45,37 @@ class Paginated(Generic[RowT]):
     offset: int
 
 
+@lru_cache(maxsize=256)
+def _windowed(statement: Select[Any]) -> Select[Any]:
+    """`statement` with the total on every row and the page's bounds as parameters, built once
+    per statement, so SQLAlchemy reuses its compiled form instead of rebuilding the query."""
+    return (
+        statement.add_columns(func.count().over())
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
+    )
+
+
 async def paginate(
-    session: AsyncSession, statement: Select[RowT], page: PageParams
+    session: AsyncSession, statement: Select[RowT], page: PageParams, **params: Any
 ) -> Paginated[RowT]:
-    """Run `statement` for one page, and count every row it selects (filters included)."""
-    total_statement = select(func.count()).select_from(statement.order_by(None).subquery())
-    total = await session.scalar(total_statement) or 0
-    items = (await session.scalars(statement.limit(page.limit).offset(page.offset))).all()
-    return Paginated(items=items, total=total, limit=page.limit, offset=page.offset)
+    """One page of `statement`'s rows and how many it selects in all, in one round trip.
+
+    Build `statement` once, at import, with `bindparam()` for what varies per request, and pass
+    those values as keywords: `paginate(session, OWN_TODOS, page, owner_id=user.id)`.
+    """
+    bounds = {"page_limit": page.limit, "page_offset": page.offset}
+    rows = (await session.execute(_windowed(statement), {**params, **bounds})).all()
+    if rows:
+        total = rows[0][-1]
+    elif page.offset:  # past the last page: the rows carry no total, so count them
+        counted = select(func.count()).select_from(statement.order_by(None).subquery())
+        total = await session.scalar(counted, params) or 0
+    else:
+        total = 0
+    return Paginated(
+        items=[row[0] for row in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
 class Page(BaseModel, Generic[ItemT]):

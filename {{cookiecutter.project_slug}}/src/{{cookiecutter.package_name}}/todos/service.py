@@ -1,6 +1,6 @@
 """Queries and writes on todos; every query is scoped to one owner."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.pagination import PageParams, Paginated, paginate
@@ -9,10 +9,23 @@ from .exceptions import TodoNotFoundError
 from .models import Todo
 from .schemas import TodoCreate, TodoUpdate
 
+# Built once, with parameters for what varies: SQLAlchemy then reuses each compiled query.
+_BY_ID = select(Todo).where(Todo.id == bindparam("todo_id"))
+_OWN_NEWEST_FIRST = (
+    select(Todo)
+    .where(Todo.owner_id == bindparam("owner_id"))
+    .order_by(Todo.created_at.desc(), Todo.id.desc())
+)
+_OWN_BY_COMPLETION = {
+    None: _OWN_NEWEST_FIRST,
+    True: _OWN_NEWEST_FIRST.where(Todo.completed.is_(True)),
+    False: _OWN_NEWEST_FIRST.where(Todo.completed.is_(False)),
+}
+
 
 async def get_own_todo(session: AsyncSession, *, owner: User, todo_id: int) -> Todo:
     """The owner's todo; someone else's is reported exactly like a missing one."""
-    todo = await session.get(Todo, todo_id)
+    todo = await session.scalar(_BY_ID, {"todo_id": todo_id})
     if todo is None or todo.owner_id != owner.id:
         raise TodoNotFoundError
     return todo
@@ -22,10 +35,7 @@ async def list_todos(
     session: AsyncSession, *, owner: User, page: PageParams, completed: bool | None = None
 ) -> Paginated[Todo]:
     """The owner's todos, newest first."""
-    statement = select(Todo).where(Todo.owner_id == owner.id)
-    if completed is not None:
-        statement = statement.where(Todo.completed.is_(completed))
-    return await paginate(session, statement.order_by(Todo.created_at.desc(), Todo.id.desc()), page)
+    return await paginate(session, _OWN_BY_COMPLETION[completed], page, owner_id=owner.id)
 
 
 async def create_todo(session: AsyncSession, *, owner: User, todo_in: TodoCreate) -> Todo:

@@ -1,6 +1,6 @@
 """Queries and writes on users."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,17 +11,22 @@ from .exceptions import CurrentPasswordIncorrectError, EmailAlreadyRegisteredErr
 from .models import User
 from .schemas import UserCreate, UserUpdate
 
+# Built once, with parameters for what varies: SQLAlchemy then reuses each compiled query.
+_BY_ID = select(User).where(User.id == bindparam("user_id"))
+_BY_EMAIL = select(User).where(User.email == bindparam("email"))
+_ALL = select(User).order_by(User.id)
+
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
-    return await session.get(User, user_id)
+    return await session.scalar(_BY_ID, {"user_id": user_id})
 
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
-    return await session.scalar(select(User).where(User.email == email))
+    return await session.scalar(_BY_EMAIL, {"email": email})
 
 
 async def list_users(session: AsyncSession, *, page: PageParams) -> Paginated[User]:
-    return await paginate(session, select(User).order_by(User.id), page)
+    return await paginate(session, _ALL, page)
 
 
 async def create_user(
