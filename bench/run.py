@@ -69,6 +69,7 @@ class Request:
     authenticated: bool = True
     # Password hashing is CPU-bound: more connections than hashing slots only queue.
     connections: int | None = None
+    token: str | None = None  # another user's, instead of the reads' user
 
 
 @dataclass
@@ -129,7 +130,7 @@ def _wrk(
         BENCH_METHOD=request.method,
         BENCH_BODY=request.body,
         BENCH_CONTENT_TYPE=request.content_type,
-        BENCH_TOKEN=token if request.authenticated else "",
+        BENCH_TOKEN=(request.token or token) if request.authenticated else "",
         BENCH_STATUSES="1" if statuses else "",
     )
     command = [
@@ -195,8 +196,8 @@ def serve(
         raise SystemExit(f"{name}: the server log reports {sorted(set(failures))}: {log_path}")
 
 
-def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[str, int]:
-    """Two users with TODOS_PER_USER todos each; returns the first user's token and a todo id."""
+def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[list[str], int]:
+    """Two users with TODOS_PER_USER todos each; returns their tokens and a todo of the first."""
     tokens = []
     for n in (1, 2):
         email = f"bench{n}@example.com"
@@ -213,7 +214,7 @@ def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[s
         database,
     )
     page = api.get("/api/v1/todos", headers={"Authorization": f"Bearer {tokens[0]}"}).json()
-    return tokens[0], page["items"][0]["id"]
+    return tokens, page["items"][0]["id"]
 
 
 def run_benchmark(settings: Settings, workdir: Path) -> tuple[list[Result], Overload]:
@@ -230,15 +231,20 @@ def run_benchmark(settings: Settings, workdir: Path) -> tuple[list[Result], Over
             postgres.drop_created_databases()
 
 
-def _scenarios(todo_id: int, settings: Settings) -> dict[str, Request]:
+def _scenarios(todo_id: int, writer_token: str, settings: Settings) -> dict[str, Request]:
     return {
         "GET /health": Request("/health", authenticated=False),
         # Authentication alone (token + user row): what every API request pays first.
         "GET /users/me": Request("/api/v1/users/me"),
         "GET /todos?limit=20": Request("/api/v1/todos?limit=20"),
         "GET /todos/{id}": Request(f"/api/v1/todos/{todo_id}"),
+        # As the second user, so that the reads' data stays the same from round to round.
         "POST /todos": Request(
-            "/api/v1/todos", "POST", '{"title": "benchmark todo"}', "application/json"
+            "/api/v1/todos",
+            "POST",
+            '{"title": "benchmark todo"}',
+            "application/json",
+            token=writer_token,
         ),
         "POST /auth/token": Request(
             "/api/v1/auth/token",
@@ -272,8 +278,8 @@ def _run_scenarios(
             for name, command in commands.items()
         }
         with httpx.Client(base_url=started[APP].base_url, timeout=30) as api:
-            token, todo_id = _seed(api, postgres, database)
-        scenarios = _scenarios(todo_id, settings)
+            (token, writer_token), todo_id = _seed(api, postgres, database)
+        scenarios = _scenarios(todo_id, writer_token, settings)
         results = _interleaved_rounds(started, scenarios, token, settings)
         overload = measure_overload(started[APP], scenarios["GET /todos?limit=20"], token, settings)
     return results, overload

@@ -46,36 +46,31 @@ class Paginated(Generic[RowT]):
 
 
 @lru_cache(maxsize=256)
-def _windowed(statement: Select[Any]) -> Select[Any]:
-    """`statement` with the total on every row and the page's bounds as parameters, built once
-    per statement, so SQLAlchemy reuses its compiled form instead of rebuilding the query."""
-    return (
-        statement.add_columns(func.count().over())
-        .limit(bindparam("page_limit"))
-        .offset(bindparam("page_offset"))
-    )
+def _page_and_count(statement: Select[Any]) -> tuple[Select[Any], Select[Any]]:
+    """`statement` limited to a page (its bounds as parameters) and its count, built once per
+    statement, so SQLAlchemy reuses their compiled form instead of rebuilding the queries.
+
+    Two queries, not one with `count(*) OVER ()`: a window makes PostgreSQL read every
+    matching row before the first of the page, which costs more the longer the list grows.
+    """
+    page = statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
+    count = select(func.count()).select_from(statement.order_by(None).subquery())
+    return page, count
 
 
 async def paginate(
     session: AsyncSession, statement: Select[RowT], page: PageParams, **params: Any
 ) -> Paginated[RowT]:
-    """One page of `statement`'s rows and how many it selects in all, in one round trip.
+    """One page of `statement`'s rows and how many it selects in all.
 
     Build `statement` once, at import, with `bindparam()` for what varies per request, and pass
     those values as keywords: `paginate(session, OWN_TODOS, page, owner_id=user.id)`.
     """
+    page_statement, count_statement = _page_and_count(statement)
+    total = await session.scalar(count_statement, params) or 0
     bounds = {"page_limit": page.limit, "page_offset": page.offset}
-    rows = (await session.execute(_windowed(statement), {**params, **bounds})).all()
-    if rows:
-        total = rows[0][-1]
-    elif page.offset:  # past the last page: the rows carry no total, so count them
-        counted = select(func.count()).select_from(statement.order_by(None).subquery())
-        total = await session.scalar(counted, params) or 0
-    else:
-        total = 0
-    return Paginated(
-        items=[row[0] for row in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    items = (await session.scalars(page_statement, {**params, **bounds})).all()
+    return Paginated(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 class Page(BaseModel, Generic[ItemT]):
