@@ -12,9 +12,11 @@ from pathlib import Path
 
 # Each answer is rendered once; everything below is plain Python.
 PROJECT_SLUG: str = {{ cookiecutter.project_slug | string | tojson }}
+PACKAGE_NAME: str = {{ cookiecutter.package_name | string | tojson }}
 PYTHON_VERSION: str = {{ cookiecutter.python_version | string | tojson }}
 USE_DOCKER: bool = {{ cookiecutter.use_docker == "y" }}
 USE_GITHUB_CI: bool = {{ cookiecutter.ci == "github" }}
+OBSERVABILITY: str = {{ cookiecutter.observability | string | tojson }}
 
 # Option -> (chosen?, paths that exist only for it). Add a row for each new option.
 OPTIONAL_PATHS: dict[str, tuple[bool, tuple[str, ...]]] = {
@@ -23,6 +25,14 @@ OPTIONAL_PATHS: dict[str, tuple[bool, tuple[str, ...]]] = {
         ("Dockerfile", ".dockerignore", "compose.yaml", "docker"),
     ),
     "ci": (USE_GITHUB_CI, (".github",)),
+    "observability": (
+        OBSERVABILITY != "none",
+        (f"src/{PACKAGE_NAME}/core/metrics.py", "tests/core/test_metrics.py"),
+    ),
+    "observability=otel": (
+        OBSERVABILITY == "otel",
+        (f"src/{PACKAGE_NAME}/core/tracing.py", "tests/core/test_tracing.py"),
+    ),
 }
 
 MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))

@@ -24,6 +24,7 @@ CHOICE_ANSWERS: dict[str, str] = {
     "open_source_license": {{ cookiecutter.open_source_license | string | tojson }},
     "use_docker": {{ cookiecutter.use_docker | string | tojson }},
     "ci": {{ cookiecutter.ci | string | tojson }},
+    "observability": {{ cookiecutter.observability | string | tojson }},
 }
 
 # Mirrors the lists in cookiecutter.json. Cookiecutter checks `--no-input key=value`
@@ -33,6 +34,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
     "use_docker": ("y", "n"),
     "ci": ("github", "none"),
+    "observability": ("prometheus", "otel", "none"),
 }
 
 # Top-level packages the baked project imports; a same-named package would shadow them.
@@ -51,15 +53,18 @@ THIRD_PARTY_IMPORTS = frozenset(
         "httpx2",
         "jose",
         "multipart",
+        "opentelemetry",
         "mypy",
         "passlib",
         "psycopg2",
+        "prometheus_client",
         "pydantic",
         "pydantic_core",
         "pydantic_settings",
         "pytest",
         "python_multipart",
         "ruff",
+        "sentry_sdk",
         "sqlalchemy",
         "starlette",
         "tests",

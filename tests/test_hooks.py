@@ -15,6 +15,7 @@ BAD_CHOICES = [
     ("use_docker", "maybe"),
     ("ci", "jenkins"),
     ("open_source_license", "GPL"),
+    ("observability", "datadog"),
 ]
 MINIMUM_PYTHON = CHOICES["python_version"][0]
 MINIMUM_VERSION = [int(part) for part in MINIMUM_PYTHON.split(".")]

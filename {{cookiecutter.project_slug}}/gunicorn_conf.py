@@ -5,7 +5,14 @@ Run: gunicorn -c gunicorn_conf.py   (the app comes from `wsgi_app` below)
 
 import multiprocessing
 import os
+{%- if cookiecutter.observability != "none" %}
+import shutil
+{%- endif %}
 import sys
+{%- if cookiecutter.observability != "none" %}
+import tempfile
+from pathlib import Path
+{%- endif %}
 from typing import Any
 
 from {{ cookiecutter.package_name }}.core.config import ConfigurationError, load_settings
@@ -56,3 +63,34 @@ def _logging_config_or_exit() -> dict[str, Any]:
 
 
 logconfig_dict = _logging_config_or_exit()
+{%- if cookiecutter.observability != "none" %}
+
+# Prometheus multiprocess mode: every worker writes its metrics to files in this folder and
+# GET /metrics adds them up. Set here, before any worker is forked (or prometheus_client
+# imported), so every worker inherits it; without PROMETHEUS_MULTIPROC_DIR a fresh temporary
+# folder is used and removed at exit.
+METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+_created_metrics_dir = METRICS_DIR_VARIABLE not in os.environ
+if _created_metrics_dir:
+    os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="prometheus-multiproc-")
+_metrics_dir = Path(os.environ[METRICS_DIR_VARIABLE])
+
+
+def on_starting(_server: Any) -> None:
+    """Start counting from zero: the files of a previous run would be added to this one's."""
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+
+
+def child_exit(_server: Any, worker: Any) -> None:
+    """A worker that exited (or was killed and replaced) leaves no live gauge behind; its
+    counters stay, so totals never go down."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid, str(_metrics_dir))
+
+
+def on_exit(_server: Any) -> None:
+    if _created_metrics_dir:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
+{%- endif %}

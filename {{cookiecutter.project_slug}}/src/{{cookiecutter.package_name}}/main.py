@@ -1,3 +1,5 @@
+{%- set metrics = cookiecutter.observability != "none" -%}
+{%- set tracing = cookiecutter.observability == "otel" -%}
 """The ASGI application factory. Servers call `create_served_app()` (gunicorn_conf.py names
 it); importing this module reads no settings, configures nothing and opens nothing."""
 
@@ -14,7 +16,12 @@ from .core.config import Settings, get_settings
 from .core.db import create_db_engine
 from .core.docs import mount_docs
 from .core.error_handlers import register_error_handlers
+from .core.error_reporting import report_errors_to_sentry
 from .core.logging import configure_logging
+{%- if metrics %}
+from .core.metrics import MetricsMiddleware, count_checked_out_connections
+from .core.metrics import router as metrics_router
+{%- endif %}
 from .core.middleware import (
     BodySizeLimitMiddleware,
     LoadSheddingMiddleware,
@@ -22,6 +29,9 @@ from .core.middleware import (
     SecurityHeadersMiddleware,
 )
 from .core.responses import error_responses
+{%- if tracing %}
+from .core.tracing import trace_app, trace_engine, tracer_provider_from_environment
+{%- endif %}
 from .domains import API_PREFIX, api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
@@ -31,8 +41,16 @@ from .health.router import router as health_router
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_db_engine(app.state.settings)
     app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+{%- if metrics %}
+    count_checked_out_connections(engine)
+{%- endif %}
     try:
+{%- if tracing %}
+        with trace_engine(app, engine):
+            yield
+{%- else %}
         yield
+{%- endif %}
     finally:
         await engine.dispose()
 
@@ -85,8 +103,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_wait=settings.max_request_wait,
         exempt_paths=PROBE_PATHS,
     )
+{%- if metrics %}
+    # Outermost: requests the load shedder refuses are counted too.
+    app.add_middleware(MetricsMiddleware)
+{%- endif %}
 
     app.include_router(health_router)
+{%- if metrics %}
+    app.include_router(metrics_router)
+{%- endif %}
     for router in api_routers():
         app.include_router(
             router,
@@ -97,8 +122,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def create_served_app() -> FastAPI:
-    """The app a server runs: settings from the environment and `.env`, logging configured.
-    Tests build apps with `create_app(settings)` and leave logging alone."""
+    """The app a server runs, in each worker: settings from the environment and `.env`,
+    logging configured, errors reported. Tests build apps with `create_app(settings)` and
+    leave the process-wide set-up alone."""
     settings = get_settings()
     configure_logging(settings)
+    report_errors_to_sentry(settings)
+{%- if tracing %}
+    app = create_app(settings)
+    tracer_provider = tracer_provider_from_environment()
+    if tracer_provider is not None:
+        trace_app(app, tracer_provider)
+    return app
+{%- else %}
     return create_app(settings)
+{%- endif %}

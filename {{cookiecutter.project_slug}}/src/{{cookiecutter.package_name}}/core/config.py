@@ -5,7 +5,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL, make_url
@@ -21,6 +28,9 @@ _PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "se
 MIN_SECRET_KEY_LENGTH = 32
 
 _ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+# An optional secret; set but empty (`SENTRY_DSN=` in .env) means unset.
+OptionalSecret = Annotated[SecretStr | None, BeforeValidator(lambda value: value or None)]
 
 
 class ConfigurationError(RuntimeError):
@@ -62,6 +72,12 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Unhandled errors are reported to this Sentry project; unset, Sentry is not even imported.
+    sentry_dsn: OptionalSecret = None
+{%- if cookiecutter.observability != "none" %}
+    # When set, GET /metrics answers only `Authorization: Bearer <this token>`.
+    metrics_token: OptionalSecret = None
+{%- endif %}
 
     @field_validator("log_level", mode="before")
     @classmethod
