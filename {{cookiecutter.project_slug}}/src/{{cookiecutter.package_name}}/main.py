@@ -19,7 +19,7 @@ from .core.error_handlers import register_error_handlers
 from .core.error_reporting import report_errors_to_sentry
 from .core.logging import configure_logging
 {%- if metrics %}
-from .core.metrics import MetricsMiddleware, count_checked_out_connections
+from .core.metrics import METRICS_PATH, MetricsMiddleware, count_checked_out_connections
 from .core.metrics import router as metrics_router
 {%- endif %}
 from .core.middleware import (
@@ -35,6 +35,15 @@ from .core.tracing import trace_app, trace_engine, tracer_provider_from_environm
 from .domains import API_PREFIX, api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
+{%- if metrics %}
+
+# Polled by machines every few seconds: never refused by load shedding (an overloaded worker
+# is exactly when they matter), and not access-logged when they succeed.
+POLLED_PATHS = PROBE_PATHS | {METRICS_PATH}
+{%- else %}
+
+POLLED_PATHS = PROBE_PATHS
+{%- endif %}
 
 
 @asynccontextmanager
@@ -95,13 +104,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContextMiddleware,
         access_log=settings.access_log,
-        quiet_paths=frozenset() if settings.access_log_probes else PROBE_PATHS,
+        quiet_paths=frozenset() if settings.access_log_probes else POLLED_PATHS,
     )
     app.add_middleware(
         LoadSheddingMiddleware,
         max_in_flight=settings.max_requests_in_flight,
         max_wait=settings.max_request_wait,
-        exempt_paths=PROBE_PATHS,
+        exempt_paths=POLLED_PATHS,
     )
 {%- if metrics %}
     # Outermost: requests the load shedder refuses are counted too.

@@ -1,3 +1,4 @@
+import logging
 import os
 import subprocess
 import sys
@@ -132,3 +133,13 @@ def test_in_multiprocess_mode_a_scrape_adds_up_every_process(
     monkeypatch.setenv(MULTIPROCESS_DIR_VARIABLE, str(tmp_path))
     labels = {"method": "GET", "route": "/elsewhere", "status": "200"}
     assert value(scrape(client), "http_requests_total", **labels) == 2
+
+
+def test_successful_scrapes_are_not_access_logged(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="app.access"):
+        client.get("/metrics")
+        client.post("/metrics")
+    (record,) = [r for r in caplog.records if r.name == "app.access"]
+    assert "POST /metrics 405" in record.getMessage()
