@@ -11,11 +11,12 @@ import pytest
 
 from .harness import CHOICES, TOOLS_BIN, VARIANTS, Variant, answers_for, bake, load_hook, run
 
-# Option -> (the answer that keeps its files, the files). The post-generation hook has its own
-# table of what to remove; a test below keeps the two equal.
-OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
-    "use_docker": ("y", frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"})),
-    "ci": ("github", frozenset({".github"})),
+# (option, answer) -> the files that exist only when that answer was chosen. The
+# post-generation hook has its own table of what to remove; a test below keeps the two equal.
+OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
+    ("use_docker", "y"): frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"}),
+    ("ci", "github"): frozenset({".github"}),
+    ("ci", "gitlab"): frozenset({".gitlab-ci.yml"}),
 }
 LICENSE_TEXT = {
     "MIT": "Permission is hereby granted",
@@ -68,8 +69,8 @@ def test_pyproject_declares_the_chosen_python(baked: Path, answers: dict[str, An
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
     expected = {
-        path: answers[option] == keeping_answer
-        for option, (keeping_answer, paths) in OPTIONAL_PATHS.items()
+        path: answers[option] == answer
+        for (option, answer), paths in OPTIONAL_PATHS.items()
         for path in paths
     }
     assert {path: (baked / path).exists() for path in expected} == expected
@@ -77,9 +78,7 @@ def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any])
 
 def test_the_post_generation_hook_removes_the_files_listed_here() -> None:
     hook_table = load_hook("post_gen_project")["OPTIONAL_PATHS"]
-    assert {option: frozenset(paths) for option, (_, paths) in hook_table.items()} == {
-        option: paths for option, (_, paths) in OPTIONAL_PATHS.items()
-    }
+    assert {row: frozenset(paths) for row, paths in hook_table.items()} == OPTIONAL_PATHS
 
 
 def test_every_license_is_baked_by_a_variant() -> None:
