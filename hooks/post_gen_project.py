@@ -14,25 +14,22 @@ from pathlib import Path
 PROJECT_SLUG: str = {{ cookiecutter.project_slug | string | tojson }}
 PACKAGE_NAME: str = {{ cookiecutter.package_name | string | tojson }}
 PYTHON_VERSION: str = {{ cookiecutter.python_version | string | tojson }}
-USE_DOCKER: bool = {{ cookiecutter.use_docker == "y" }}
-USE_GITHUB_CI: bool = {{ cookiecutter.ci == "github" }}
-OBSERVABILITY: str = {{ cookiecutter.observability | string | tojson }}
+ANSWERS: dict[str, str] = {
+    "use_docker": {{ cookiecutter.use_docker | string | tojson }},
+    "ci": {{ cookiecutter.ci | string | tojson }},
+    "observability": {{ cookiecutter.observability | string | tojson }},
+}
+METRICS_FILES = (f"src/{PACKAGE_NAME}/core/metrics.py", "tests/core/test_metrics.py")
+TRACING_FILES = (f"src/{PACKAGE_NAME}/core/tracing.py", "tests/core/test_tracing.py")
 
-# Option -> (chosen?, paths that exist only for it). Add a row for each new option.
-OPTIONAL_PATHS: dict[str, tuple[bool, tuple[str, ...]]] = {
-    "use_docker": (
-        USE_DOCKER,
-        ("Dockerfile", ".dockerignore", "compose.yaml", "docker"),
-    ),
-    "ci": (USE_GITHUB_CI, (".github",)),
-    "observability": (
-        OBSERVABILITY != "none",
-        (f"src/{PACKAGE_NAME}/core/metrics.py", "tests/core/test_metrics.py"),
-    ),
-    "observability=otel": (
-        OBSERVABILITY == "otel",
-        (f"src/{PACKAGE_NAME}/core/tracing.py", "tests/core/test_tracing.py"),
-    ),
+# (option, answer) -> paths that exist only when that answer was chosen (a path several answers
+# share is listed in each of their rows). Add a row for each answer with files of its own.
+OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("use_docker", "y"): ("Dockerfile", ".dockerignore", "compose.yaml", "docker"),
+    ("ci", "github"): (".github",),
+    ("ci", "gitlab"): (".gitlab-ci.yml",),
+    ("observability", "prometheus"): METRICS_FILES,
+    ("observability", "otel"): (*METRICS_FILES, *TRACING_FILES),
 }
 
 MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))
@@ -48,16 +45,16 @@ ENV_HEADER = """\
 
 
 def remove_unchosen(project_dir: Path) -> None:
-    """Delete the files and folders that belong to options that were not chosen."""
-    for chosen, paths in OPTIONAL_PATHS.values():
-        if chosen:
-            continue
-        for name in paths:
-            path = project_dir / name
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            elif path.exists() or path.is_symlink():
-                path.unlink()
+    """Delete the files and folders that belong to answers that were not chosen (and to none
+    that was)."""
+    chosen = {row for row in OPTIONAL_PATHS if ANSWERS[row[0]] == row[1]}
+    kept = {name for row in chosen for name in OPTIONAL_PATHS[row]}
+    for name in {name for paths in OPTIONAL_PATHS.values() for name in paths} - kept:
+        path = project_dir / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists() or path.is_symlink():
+            path.unlink()
 
 
 def write_env(path: Path) -> bool:

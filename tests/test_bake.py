@@ -11,20 +11,17 @@ import pytest
 
 from .harness import CHOICES, TOOLS_BIN, VARIANTS, Variant, answers_for, bake, load_hook, run
 
-# Option (or option=value, for the files of one value) -> (the answers that keep its files, the
-# files, `{package}` standing for the package name). The post-generation hook has its own table
-# of what to remove; a test below keeps the two equal.
-OPTIONAL_PATHS: dict[str, tuple[tuple[str, ...], frozenset[str]]] = {
-    "use_docker": (("y",), frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"})),
-    "ci": (("github",), frozenset({".github"})),
-    "observability": (
-        ("prometheus", "otel"),
-        frozenset({"src/{package}/core/metrics.py", "tests/core/test_metrics.py"}),
-    ),
-    "observability=otel": (
-        ("otel",),
-        frozenset({"src/{package}/core/tracing.py", "tests/core/test_tracing.py"}),
-    ),
+# (option, answer) -> the files that exist only when that answer was chosen (a file several
+# answers share is in each of their rows; `{package}` stands for the package name). The
+# post-generation hook has its own table of what to remove; a test below keeps the two equal.
+_METRICS_FILES = frozenset({"src/{package}/core/metrics.py", "tests/core/test_metrics.py"})
+_TRACING_FILES = frozenset({"src/{package}/core/tracing.py", "tests/core/test_tracing.py"})
+OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
+    ("use_docker", "y"): frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"}),
+    ("ci", "github"): frozenset({".github"}),
+    ("ci", "gitlab"): frozenset({".gitlab-ci.yml"}),
+    ("observability", "prometheus"): _METRICS_FILES,
+    ("observability", "otel"): _METRICS_FILES | _TRACING_FILES,
 }
 LICENSE_TEXT = {
     "MIT": "Permission is hereby granted",
@@ -76,27 +73,30 @@ def test_pyproject_declares_the_chosen_python(baked: Path, answers: dict[str, An
 
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
-    expected = {
-        path: answers[option.split("=")[0]] in keeping_answers
-        for option, (keeping_answers, paths) in _optional_paths(answers).items()
+    rows = _optional_paths(answers)
+    kept = {
+        path
+        for (option, answer), paths in rows.items()
+        if answers[option] == answer
         for path in paths
     }
+    expected = {path: path in kept for paths in rows.values() for path in paths}
     assert {path: (baked / path).exists() for path in expected} == expected
 
 
-def _optional_paths(answers: dict[str, Any]) -> dict[str, tuple[tuple[str, ...], set[str]]]:
+def _optional_paths(answers: dict[str, Any]) -> dict[tuple[str, str], frozenset[str]]:
     """OPTIONAL_PATHS with the package name of `answers` filled in."""
     return {
-        option: (keeping, {path.format(package=answers["package_name"]) for path in paths})
-        for option, (keeping, paths) in OPTIONAL_PATHS.items()
+        row: frozenset(path.format(package=answers["package_name"]) for path in paths)
+        for row, paths in OPTIONAL_PATHS.items()
     }
 
 
 def test_the_post_generation_hook_removes_the_files_listed_here() -> None:
     hook_table = load_hook("post_gen_project")["OPTIONAL_PATHS"]
-    assert {option: set(paths) for option, (_, paths) in hook_table.items()} == {
-        option: paths for option, (_, paths) in _optional_paths(answers_for()).items()
-    }
+    assert {row: frozenset(paths) for row, paths in hook_table.items()} == _optional_paths(
+        answers_for()
+    )
 
 
 def test_every_license_is_baked_by_a_variant() -> None:
