@@ -72,6 +72,15 @@ def test_pyproject_declares_the_chosen_python(baked: Path, answers: dict[str, An
     assert pyproject["project"]["requires-python"] == f">={answers['python_version']}"
 
 
+def test_only_the_chosen_observability_is_installed(baked: Path, answers: dict[str, Any]) -> None:
+    pyproject = tomllib.loads((baked / "pyproject.toml").read_text())
+    names = {re.split(r"[\[>=<]", spec)[0] for spec in pyproject["project"]["dependencies"]}
+    chosen = answers["observability"]
+    assert ("prometheus-client" in names) == (chosen != "none")
+    assert ("opentelemetry-sdk" in names) == (chosen == "otel")
+    assert "sentry-sdk" in names  # SENTRY_DSN works whatever the choice
+
+
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
     rows = _optional_paths(answers)
     kept = {

@@ -63,9 +63,30 @@ def scrape(server: RunningServer) -> str:
     return response.text
 
 
+# Run with the bake's own Python: a previous run's counter file, as a worker leaves it.
+_LEFTOVER_COUNT = """
+import sys
+from prometheus_client.metrics import Counter
+Counter("http_requests", "", ["method", "route", "status"]).labels(*sys.argv[1:]).inc(1000)
+"""
+
+
 @pytest.fixture
-def metrics_dir(tmp_path: Path) -> Path:
-    return tmp_path / "prometheus"
+def metrics_dir(project: InstalledProject, tmp_path: Path) -> Path:
+    """PROMETHEUS_MULTIPROC_DIR, holding a previous run's count that the server must drop."""
+    path = tmp_path / "prometheus"
+    path.mkdir()
+    project.run(
+        "python",
+        "-c",
+        _LEFTOVER_COUNT,
+        "GET",
+        TODO_ROUTE,
+        "401",
+        PROMETHEUS_MULTIPROC_DIR=str(path),
+    )
+    assert list(path.glob("counter_*.db"))
+    return path
 
 
 @pytest.fixture
@@ -142,3 +163,16 @@ def test_workers_killed_and_replaced_leave_no_stale_live_gauges(
         for path in metrics_dir.glob("gauge_live*")
         if int(path.stem.rsplit("_", 1)[1]) in old
     ]
+
+
+def test_without_a_metrics_folder_a_temporary_one_is_made_and_removed(
+    project: InstalledProject, migrated_database: str, tmp_path: Path
+) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    with project.gunicorn(DATABASE_URL=migrated_database, TMPDIR=str(temporary)) as server:
+        httpx.get(f"{server.base_url}/api/v1/todos/1")
+        assert sample(scrape(server), "http_requests_total", TODO_LABELS) == 1
+        [made] = temporary.glob("prometheus-multiproc-*")
+        assert list(made.glob("counter_*.db"))
+    assert not made.exists()

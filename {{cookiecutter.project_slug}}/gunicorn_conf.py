@@ -70,10 +70,13 @@ logconfig_dict = _logging_config_or_exit()
 # imported), so every worker inherits it; without PROMETHEUS_MULTIPROC_DIR a fresh temporary
 # folder is used and removed at exit.
 METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-_created_metrics_dir = METRICS_DIR_VARIABLE not in os.environ
-if _created_metrics_dir:
-    os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix="prometheus-multiproc-")
+_TEMPORARY_PREFIX = "prometheus-multiproc-"
+if METRICS_DIR_VARIABLE not in os.environ:
+    os.environ[METRICS_DIR_VARIABLE] = tempfile.mkdtemp(prefix=_TEMPORARY_PREFIX)
 _metrics_dir = Path(os.environ[METRICS_DIR_VARIABLE])
+# Made above, by this start or by an earlier reading of this file (gunicorn reads it again on
+# SIGHUP, and the variable is set by then).
+_metrics_dir_is_temporary = _metrics_dir.match(f"{tempfile.gettempdir()}/{_TEMPORARY_PREFIX}*")
 
 
 def on_starting(_server: Any) -> None:
@@ -91,6 +94,6 @@ def child_exit(_server: Any, worker: Any) -> None:
 
 
 def on_exit(_server: Any) -> None:
-    if _created_metrics_dir:
+    if _metrics_dir_is_temporary:
         shutil.rmtree(_metrics_dir, ignore_errors=True)
 {%- endif %}
