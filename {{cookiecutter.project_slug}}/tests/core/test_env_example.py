@@ -1,6 +1,7 @@
-""".env.example documents every setting: each one, with its meaning, and the defaults as they are."""
+""".env.example documents every setting: each one, what it means, and its default."""
 
 import re
+from itertools import pairwise
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 
@@ -24,7 +25,7 @@ def test_each_setting_follows_a_line_saying_what_it_means() -> None:
     lines = _lines()
     unexplained = [
         line
-        for previous, line in zip(lines, lines[1:], strict=False)
+        for previous, line in pairwise(lines)
         if SETTING_LINE.match(line)
         and (not previous.startswith("# ") or SETTING_LINE.match(previous))
     ]
