@@ -123,7 +123,7 @@ def next_steps(venv: str | None) -> str:
     commands = [
         f"cd {PROJECT_SLUG}",
         f"{venv} && source .venv/bin/activate",
-        'pip install -e ".[dev]"',
+        'pip install -c constraints.txt -e ".[dev]"',
         "alembic upgrade head",
         "pytest",
         "gunicorn -c gunicorn_conf.py",
