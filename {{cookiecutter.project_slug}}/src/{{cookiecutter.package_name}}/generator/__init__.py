@@ -27,7 +27,10 @@ def generate_resource(
         written = project.write(files)
         written += project.write({PurePath("src", package, "domains.py"): domains})
         generated = [str(path.relative_to(root)) for path in written]
-        run_tool(root, "-m", "ruff", "check", "--fix", "--quiet", *generated)
+        # Formatted first, so that the lint sees the final lines; its fixes sort imports.
+        run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
+        ruff_fix = ("-m", "ruff", "check", "--fix", "--quiet", "--output-format", "concise")
+        run_tool(root, *ruff_fix, *generated)
         run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
         run_tool(root, "-W", "error", "-c", f"import {package}.{resource.plural}.router")
         written.append(autogenerate_revision(root, resource.plural))

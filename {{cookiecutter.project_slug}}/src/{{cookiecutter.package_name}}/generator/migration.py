@@ -20,7 +20,8 @@ _CREATES = {"create_table", "create_index", "batch_alter_table", "f"}
 
 
 def run_tool(project_root: Path, *arguments: str, database_url: str = "") -> None:
-    """`python -m <arguments>` in the project; a failure is one line naming the command."""
+    """`python <arguments>` in the project; a failure is one line: the module run and the
+    last line it wrote."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
@@ -39,7 +40,7 @@ def run_tool(project_root: Path, *arguments: str, database_url: str = "") -> Non
     )
     if result.returncode != 0:
         lines = (result.stderr or result.stdout).strip().splitlines() or ["no output"]
-        raise GeneratorError(f"{' '.join(arguments)} failed: {lines[-1]}")
+        raise GeneratorError(f"{' '.join(arguments[:3])} failed: {lines[-1].strip()}")
 
 
 def autogenerate_revision(project_root: Path, plural: str) -> Path:

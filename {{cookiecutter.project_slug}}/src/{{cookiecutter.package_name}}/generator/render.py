@@ -41,6 +41,32 @@ def _import_lines(names: Iterable[tuple[str, str]]) -> str:
     )
 
 
+def _module_names(tree: ast.Module) -> Counter[str]:
+    """How often each name is bound at module level (imports, classes, functions, constants)."""
+    bound = Counter[str]()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            bound.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            bound[node.name] += 1
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            bound.update(target.id for target in targets if isinstance(target, ast.Name))
+    return bound
+
+
+def _class_fields(tree: ast.Module) -> set[str]:
+    """Names declared in class bodies (the fields); one that is also a module-level name
+    hides it from the class body's later lines."""
+    return {
+        statement.target.id
+        for node in tree.body
+        if isinstance(node, ast.ClassDef)
+        for statement in node.body
+        if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name)
+    }
+
+
 def _check_bindings(path: str, source: str) -> None:
     """A name chosen for the resource or a field must not collide with another name in a
     generated module (an import, a class, a constant, a parameter)."""
@@ -51,18 +77,12 @@ def _check_bindings(path: str, source: str) -> None:
         raise GeneratorError(
             f"{path} would not compile ({error.msg}); choose other names"
         ) from None
-    bound = Counter[str]()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-            bound.update(alias.asname or alias.name for alias in node.names)
-        elif isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
-            bound[node.name] += 1
-        elif isinstance(node, ast.Assign | ast.AnnAssign):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            bound.update(target.id for target in targets if isinstance(target, ast.Name))
-    if clashes := sorted(name for name, times in bound.items() if times > 1):
+    bound = _module_names(tree)
+    twice = {name for name, times in bound.items() if times > 1}
+    if clashes := sorted(twice | (_class_fields(tree) & set(bound))):
         raise GeneratorError(
-            f"{path} would define {clashes[0]} twice; choose another resource or field name"
+            f"{path} would use the name {clashes[0]} for two things; choose another resource "
+            "or field name"
         )
 
 

@@ -74,6 +74,13 @@ def plural_of(name: str) -> str:
     return "_".join([*head, inflect.engine().plural_noun(last)])
 
 
+def _with_singulars(names: Collection[str]) -> set[str]:
+    """`names` and the singular of each plural among them: todos -> todo (whose plural, by
+    the English rule, would be todoes)."""
+    engine = inflect.engine()
+    return {*names, *(singular for name in names if (singular := engine.singular_noun(name)))}
+
+
 def _parse_field(spec: str) -> ResourceField:
     name, colon, type_name = spec.partition(":")
     if not colon:
@@ -110,6 +117,7 @@ def parse_resource(
         raise GeneratorError(f"{name!r} is its own plural; give a different one with --plural")
     if len(plural) > MAX_PLURAL_LENGTH:
         raise GeneratorError(f"plural {plural!r} is longer than {MAX_PLURAL_LENGTH} characters")
+    taken = _with_singulars(taken)
     for candidate in (name, plural):
         if candidate in taken:
             raise GeneratorError(f"{candidate!r} already exists in the project; choose another")
