@@ -1,0 +1,173 @@
+"""`new-resource` on a copy of this project: bad input changes nothing, good input writes a
+resource that passes the project's own checks, and a failed step leaves nothing behind."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }} import cli
+from {{ cookiecutter.package_name }}.generator import GeneratorError, generate_resource
+from {{ cookiecutter.package_name }}.generator.spec import plural_of
+
+from ..conftest import PROJECT_ROOT
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+EVERY_TYPE = [
+    "--field=title:str",
+    "--field=body:text?",
+    "--field=quantity:int",
+    "--field=score:float?",
+    "--field=done:bool",
+    "--field=due:date?",
+    "--field=paid_at:datetime",
+    "--field=amount:decimal?",
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of this project, as the current folder."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", ".env", "*.db*", "*.log", ".*_cache", "__pycache__", ".coverage*"
+        ),
+    )
+    monkeypatch.chdir(copy)
+    return copy
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file and its content, leaving out the tools' caches."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and not any(part.endswith(("_cache", "__pycache__")) for part in path.parts)
+    }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["class", "--field=a:str"], "keyword"),
+        (["todo", "--field=a:str"], "'todo' already exists"),
+        (["user", "--field=a:str"], "already exists"),
+        (["auth", "--field=a:str"], "already exists"),
+        (["core", "--field=a:str"], "already exists"),
+        (["health", "--field=a:str"], "already exists"),
+        (["task", "--plural=todos", "--field=a:str"], "'todos' already exists"),
+        (["sheep", "--field=a:str"], "its own plural"),
+        (["9notes", "--field=a:str"], "not a lower-case identifier"),
+        (["note", "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
+        (["note", f"--plural={'n' * 41}", "--field=a:str"], "longer than"),
+        (["note", "--field=x:blob"], "unknown type 'blob'"),
+        (["note", "--field=:str"], "field name is empty"),
+        (["note", "--field=body"], "expected NAME:TYPE"),
+        (["note", "--field=a:str", "--field=a:int"], "given more than once"),
+        (["note", "--field=id:int"], "already has"),
+        (["note", "--field=owner_id:int"], "already has"),
+        (["note", "--field=created_at:datetime"], "already has"),
+        (["note", "--field=updated_at:datetime"], "already has"),
+        (["note", "--field=owner:str"], "already has"),
+        (["note", "--field=class:str"], "keyword"),
+        (["note", f"--field={'f' * 64}:str"], "longer than"),
+        (["note", "--field=model_config:str"], "taken by pydantic or SQLAlchemy"),
+        (["note", "--field=metadata:str"], "taken by pydantic or SQLAlchemy"),
+        (["note", "--field=date:date"], "the name date for two things"),
+        (["session", "--field=a:str"], "would not compile"),
+        (["note"], "at least one --field"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    project: Path, arguments: list[str], problem: str
+) -> None:
+    before = _snapshot(project)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["new-resource", *arguments])
+    message = str(exit_info.value.code)
+    assert message.startswith("error: ")
+    assert problem in message
+    assert "\n" not in message
+    assert _snapshot(project) == before
+
+
+def test_outside_the_project_root_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match="root folder"):
+        cli.main(["new-resource", "note", "--field=a:str"])
+
+
+def test_without_the_dev_extra_it_says_what_to_install(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in sys.modules if name.startswith(f"{PACKAGE}.generator")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    with pytest.raises(SystemExit, match=r"needs the dev extra \(jinja2 is missing\)"):
+        cli.main(["new-resource", "note", "--field=a:str"])
+
+
+@pytest.mark.parametrize(
+    ("name", "plural"),
+    [("note", "notes"), ("category", "categories"), ("line_item", "line_items")],
+)
+def test_plurals_follow_english(name: str, plural: str) -> None:
+    assert plural_of(name) == plural
+
+
+def test_a_resource_of_every_type_is_written_and_registered(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["new-resource", "line_item", "--plural=line_items", *EVERY_TYPE])
+    written = capsys.readouterr().out
+    domain = project / "src" / PACKAGE / "line_items"
+    assert sorted(path.name for path in domain.glob("*.py")) == [
+        "__init__.py",
+        "dependencies.py",
+        "exceptions.py",
+        "models.py",
+        "router.py",
+        "schemas.py",
+        "service.py",
+    ]
+    assert (project / "tests" / "line_items" / "test_line_items.py").is_file()
+    assert '    "line_items",\n)' in (project / "src" / PACKAGE / "domains.py").read_text()
+    assert 'prefix="/line-items"' in (domain / "router.py").read_text()
+    [revision] = (project / "migrations" / "versions").glob("*_create_line_items.py")
+    assert 'op.create_table(\n        "line_items",' in revision.read_text()
+    assert f"{revision.relative_to(project)}" in written
+    with pytest.raises(SystemExit, match="'line_item' already exists"):
+        cli.main(["new-resource", "line_item", "--field=a:str"])
+
+
+def test_a_failed_step_leaves_the_project_as_it_was(project: Path) -> None:
+    """Models that already differ from the migrations make the revision more than a create:
+    everything written, and domains.py, is rolled back."""
+    todos = project / "src" / PACKAGE / "todos" / "models.py"
+    todos.write_text(todos.read_text() + "    priority: Mapped[int | None]\n")
+    before = _snapshot(project)
+    with pytest.raises(GeneratorError, match="does more than create notes"):
+        generate_resource(project, PACKAGE, "note", ["body:text"], None)
+    assert _snapshot(project) == before
+
+
+def test_a_failing_tool_is_named_and_leaves_nothing_behind(project: Path) -> None:
+    (project / "migrations" / "script.py.mako").unlink()  # Alembic cannot write a revision
+    before = _snapshot(project)
+    with pytest.raises(GeneratorError, match=r"^-m alembic revision failed: .*script\.py\.mako"):
+        generate_resource(project, PACKAGE, "note", ["body:text"], None)
+    assert _snapshot(project) == before
+
+
+def test_a_domains_list_it_cannot_extend_is_reported(project: Path) -> None:
+    domains = project / "src" / PACKAGE / "domains.py"
+    domains.write_text(domains.read_text().replace("DOMAINS = (", "DOMAINS = tuple(", 1))
+    with pytest.raises(GeneratorError, match=r"no `DOMAINS = \(\.\.\.\)` tuple"):
+        generate_resource(project, PACKAGE, "note", ["body:text"], None)
