@@ -118,10 +118,11 @@ def test_each_resource_is_a_domain_package_with_tests_and_a_migration(
     assert "tests/invoices/test_invoices.py::" in collected.stdout
 
 
-def test_lint_format_and_types_are_clean(generated: InstalledProject) -> None:
+def test_lint_format_types_and_security_lint_are_clean(generated: InstalledProject) -> None:
     generated.run("ruff", "check", "--no-cache", ".")
     generated.run("ruff", "format", "--check", "--no-cache", ".")
     generated.run("mypy", "--no-incremental")
+    generated.run("bandit", "-q", "-c", "pyproject.toml", "-r", "src")
 
 
 def test_own_suite_passes_on_sqlite(generated: InstalledProject) -> None:

@@ -7,7 +7,7 @@ the developer's own database is neither needed nor touched.
 
 import ast
 import os
-import subprocess
+import subprocess  # nosec B404  # runs the project's own tools, never a shell
 import sys
 import tempfile
 from pathlib import Path
