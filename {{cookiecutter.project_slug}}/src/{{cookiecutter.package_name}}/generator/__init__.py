@@ -25,8 +25,8 @@ def generate_resource(
     versions = root / "migrations" / "versions"
     with project.all_or_nothing(), project.undoing_new_files_in(versions):
         written = project.write(files)
-        written += project.write({PurePath("src", package, "domains.py"): domains})
         generated = [str(path.relative_to(root)) for path in written]
+        written += project.write({PurePath("src", package, "domains.py"): domains})
         # Formatted first, so that the lint sees the final lines; its fixes sort imports.
         run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
         ruff_fix = ("-m", "ruff", "check", "--fix", "--quiet", "--output-format", "concise")

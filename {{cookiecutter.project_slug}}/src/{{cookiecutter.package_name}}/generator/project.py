@@ -40,7 +40,8 @@ class Project:
 
     def taken_names(self) -> set[str]:
         """Packages and modules of the application, test folders, and tables."""
-        places = [*self.source.iterdir(), *(self.root / "tests").iterdir()]
+        folders = [folder for folder in (self.source, self.root / "tests") if folder.is_dir()]
+        places = [path for folder in folders for path in folder.iterdir()]
         return {path.stem for path in places} | set(Base.metadata.tables)
 
     def domains_with(self, plural: str) -> str:
