@@ -14,6 +14,9 @@ from {{ cookiecutter.package_name }}.generator.spec import plural_of
 from ..conftest import PROJECT_ROOT
 
 PACKAGE = "{{ cookiecutter.package_name }}"
+# Names a project is unlikely to have generated already, so that these tests keep passing
+# after `new-resource` has added resources (each bad line fails for its own reason).
+FRESH_NAME = "sample_gizmo"
 EVERY_TYPE = [
     "--field=title:str",
     "--field=body:text?",
@@ -63,24 +66,24 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         (["task", "--plural=todos", "--field=a:str"], "'todos' already exists"),
         (["sheep", "--field=a:str"], "its own plural"),
         (["9notes", "--field=a:str"], "not a lower-case identifier"),
-        (["note", "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
-        (["note", f"--plural={'n' * 41}", "--field=a:str"], "longer than"),
-        (["note", "--field=x:blob"], "unknown type 'blob'"),
-        (["note", "--field=:str"], "field name is empty"),
-        (["note", "--field=body"], "expected NAME:TYPE"),
-        (["note", "--field=a:str", "--field=a:int"], "given more than once"),
-        (["note", "--field=id:int"], "already has"),
-        (["note", "--field=owner_id:int"], "already has"),
-        (["note", "--field=created_at:datetime"], "already has"),
-        (["note", "--field=updated_at:datetime"], "already has"),
-        (["note", "--field=owner:str"], "already has"),
-        (["note", "--field=class:str"], "keyword"),
-        (["note", f"--field={'f' * 64}:str"], "longer than"),
-        (["note", "--field=model_config:str"], "taken by pydantic or SQLAlchemy"),
-        (["note", "--field=metadata:str"], "taken by pydantic or SQLAlchemy"),
-        (["note", "--field=date:date"], "the name date for two things"),
+        ([FRESH_NAME, "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
+        ([FRESH_NAME, f"--plural={'n' * 41}", "--field=a:str"], "longer than"),
+        ([FRESH_NAME, "--field=x:blob"], "unknown type 'blob'"),
+        ([FRESH_NAME, "--field=:str"], "field name is empty"),
+        ([FRESH_NAME, "--field=body"], "expected NAME:TYPE"),
+        ([FRESH_NAME, "--field=a:str", "--field=a:int"], "given more than once"),
+        ([FRESH_NAME, "--field=id:int"], "already has"),
+        ([FRESH_NAME, "--field=owner_id:int"], "already has"),
+        ([FRESH_NAME, "--field=created_at:datetime"], "already has"),
+        ([FRESH_NAME, "--field=updated_at:datetime"], "already has"),
+        ([FRESH_NAME, "--field=owner:str"], "already has"),
+        ([FRESH_NAME, "--field=class:str"], "keyword"),
+        ([FRESH_NAME, f"--field={'f' * 64}:str"], "longer than"),
+        ([FRESH_NAME, "--field=model_config:str"], "taken by pydantic or SQLAlchemy"),
+        ([FRESH_NAME, "--field=metadata:str"], "taken by pydantic or SQLAlchemy"),
+        ([FRESH_NAME, "--field=date:date"], "the name date for two things"),
         (["session", "--field=a:str"], "would not compile"),
-        (["note"], "at least one --field"),
+        ([FRESH_NAME], "at least one --field"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
@@ -101,7 +104,7 @@ def test_outside_the_project_root_is_refused(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     with pytest.raises(SystemExit, match="root folder"):
-        cli.main(["new-resource", "note", "--field=a:str"])
+        cli.main(["new-resource", FRESH_NAME, "--field=a:str"])
 
 
 def test_without_the_dev_extra_it_says_what_to_install(
@@ -111,12 +114,12 @@ def test_without_the_dev_extra_it_says_what_to_install(
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "jinja2", None)
     with pytest.raises(SystemExit, match=r"needs the dev extra \(jinja2 is missing\)"):
-        cli.main(["new-resource", "note", "--field=a:str"])
+        cli.main(["new-resource", FRESH_NAME, "--field=a:str"])
 
 
 @pytest.mark.parametrize(
     ("name", "plural"),
-    [("note", "notes"), ("category", "categories"), ("line_item", "line_items")],
+    [("note", "notes"), ("category", "categories"), ("gadget_part", "gadget_parts")],
 )
 def test_plurals_follow_english(name: str, plural: str) -> None:
     assert plural_of(name) == plural
@@ -125,19 +128,19 @@ def test_plurals_follow_english(name: str, plural: str) -> None:
 def test_a_resource_of_every_type_is_written_and_registered(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cli.main(["new-resource", "line_item", "--plural=line_items", *EVERY_TYPE])
+    cli.main(["new-resource", "gadget_part", "--plural=gadget_parts", *EVERY_TYPE])
     written = capsys.readouterr().out
-    domain = project / "src" / PACKAGE / "line_items"
+    domain = project / "src" / PACKAGE / "gadget_parts"
     todos = project / "src" / PACKAGE / "todos"
     assert {path.name for path in domain.glob("*.py")} == {path.name for path in todos.glob("*.py")}
-    assert (project / "tests" / "line_items" / "test_line_items.py").is_file()
-    assert '    "line_items",\n)' in (project / "src" / PACKAGE / "domains.py").read_text()
-    assert 'prefix="/line-items"' in (domain / "router.py").read_text()
-    [revision] = (project / "migrations" / "versions").glob("*_create_line_items.py")
-    assert 'op.create_table(\n        "line_items",' in revision.read_text()
+    assert (project / "tests" / "gadget_parts" / "test_gadget_parts.py").is_file()
+    assert '    "gadget_parts",\n)' in (project / "src" / PACKAGE / "domains.py").read_text()
+    assert 'prefix="/gadget-parts"' in (domain / "router.py").read_text()
+    [revision] = (project / "migrations" / "versions").glob("*_create_gadget_parts.py")
+    assert 'op.create_table(\n        "gadget_parts",' in revision.read_text()
     assert f"{revision.relative_to(project)}" in written
-    with pytest.raises(SystemExit, match="'line_item' already exists"):
-        cli.main(["new-resource", "line_item", "--field=a:str"])
+    with pytest.raises(SystemExit, match="'gadget_part' already exists"):
+        cli.main(["new-resource", "gadget_part", "--field=a:str"])
 
 
 def test_a_failed_step_leaves_the_project_as_it_was(project: Path) -> None:
@@ -146,8 +149,8 @@ def test_a_failed_step_leaves_the_project_as_it_was(project: Path) -> None:
     todos = project / "src" / PACKAGE / "todos" / "models.py"
     todos.write_text(todos.read_text() + "    priority: Mapped[int | None]\n")
     before = _snapshot(project)
-    with pytest.raises(GeneratorError, match="does more than create notes"):
-        generate_resource(project, PACKAGE, "note", ["body:text"], None)
+    with pytest.raises(GeneratorError, match="does more than create sample_gizmos"):
+        generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)
     assert _snapshot(project) == before
 
 
@@ -155,7 +158,7 @@ def test_a_failing_tool_is_named_and_leaves_nothing_behind(project: Path) -> Non
     (project / "migrations" / "script.py.mako").unlink()  # Alembic cannot write a revision
     before = _snapshot(project)
     with pytest.raises(GeneratorError, match=r"^-m alembic revision failed: .*script\.py\.mako"):
-        generate_resource(project, PACKAGE, "note", ["body:text"], None)
+        generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)
     assert _snapshot(project) == before
 
 
@@ -163,4 +166,4 @@ def test_a_domains_list_it_cannot_extend_is_reported(project: Path) -> None:
     domains = project / "src" / PACKAGE / "domains.py"
     domains.write_text(domains.read_text().replace("DOMAINS = (", "DOMAINS = tuple(", 1))
     with pytest.raises(GeneratorError, match=r"no `DOMAINS = \(\.\.\.\)` tuple"):
-        generate_resource(project, PACKAGE, "note", ["body:text"], None)
+        generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)
