@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .baked_project import TEST_SECRET_KEY, InstalledProject
+from .baked_project import TEST_SECRET_KEY, InstalledProject, register_and_login
 from .harness import clean_environment
 from .postgres import PostgresServer
 
@@ -161,15 +161,6 @@ def test_migrations_create_the_tables_and_match_the_models_on_postgresql(
     generated.run("alembic", "check", DATABASE_URL=migrated)
 
 
-def _register_and_log_in(api: httpx.Client, email: str) -> dict[str, str]:
-    password = "a long and secret password"
-    registered = api.post("/api/v1/auth/register", json={"email": email, "password": password})
-    assert registered.status_code == 201, registered.text
-    token = api.post("/api/v1/auth/token", data={"username": email, "password": password})
-    assert token.status_code == 200, token.text
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
-
-
 def _walk_crud(
     api: httpx.Client,
     url: str,
@@ -212,8 +203,8 @@ def test_gunicorn_serves_the_new_resources_on_postgresql(
     with generated.serve(
         DATABASE_URL=migrated, ENVIRONMENT="production", SECRET_KEY=TEST_SECRET_KEY
     ) as api:
-        owner = _register_and_log_in(api, "owner@example.com")
-        other = _register_and_log_in(api, "other@example.com")
+        owner = register_and_login(api, "owner@example.com")
+        other = register_and_login(api, "other@example.com")
         _walk_crud(
             api,
             "/api/v1/notes",
