@@ -8,6 +8,7 @@ One bake of the defaults, installed once for this module; its tests share one xd
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,7 @@ def test_own_suite_passes_on_postgresql(
         "pytest", "-q", "-p", "no:cacheprovider", timeout=1500, TEST_DATABASE_URL=url
     )
     assert " passed" in result.stdout
-    assert " skipped" not in result.stdout
+    assert re.search(r"\d+ skipped", result.stdout) is None
 
 
 @pytest.fixture(scope="module")
