@@ -23,6 +23,16 @@ from .harness import (
 from .postgres import free_port
 
 TEST_SECRET_KEY = "template-tests-secret-key-0123456789-abcdefghijklmnop"
+PASSWORD = "a long and secret password"
+
+
+def register_and_login(client: httpx.Client, email: str) -> dict[str, str]:
+    """Register `email` on a served bake and log in: the bearer header for its requests."""
+    registered = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+    assert registered.status_code == 201, registered.text
+    token = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
+    assert token.status_code == 200, token.text
+    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,25 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
 import editorconfig
 import pytest
+from cookiecutter.utils import create_env_with_context
 
-from .harness import CHOICES, TOOLS_BIN, VARIANTS, Variant, answers_for, bake, load_hook, run
+from .harness import (
+    CHOICES,
+    TEMPLATE_CONTEXT,
+    TOOLS_BIN,
+    VARIANTS,
+    Variant,
+    answers_for,
+    bake,
+    load_hook,
+    run,
+)
 
 # (option, answer) -> the files that exist only when that answer was chosen (a file several
 # answers share is in each of their rows; `{package}` stands for the package name). The
@@ -55,13 +67,31 @@ def _text_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file() and path.name != ".env"]
 
 
-def test_nothing_is_left_unrendered(baked: Path) -> None:
+def _copied_verbatim(answers: dict[str, Any]) -> list[str]:
+    """The folders cookiecutter copies without rendering (the baked project's own Jinja
+    templates), as cookiecutter.json names them, for these answers."""
+    context = {"cookiecutter": answers}
+    environment = create_env_with_context(context)
+    return [
+        environment.from_string(pattern).render(**context)
+        for pattern in TEMPLATE_CONTEXT["_copy_without_render"]
+    ]
+
+
+def test_nothing_is_left_unrendered(baked: Path, answers: dict[str, Any]) -> None:
+    verbatim = _copied_verbatim(answers)
+    rendered = [
+        relative
+        for relative in (path.relative_to(baked) for path in _text_files(baked))
+        if not any(
+            fnmatch(str(folder), pattern) for folder in relative.parents for pattern in verbatim
+        )
+    ]
     leftovers = [
-        str(path.relative_to(baked))
-        for path in _text_files(baked)
-        if UNRENDERED_TAG.search(path.read_text())
+        str(path) for path in rendered if UNRENDERED_TAG.search((baked / path).read_text())
     ]
     assert leftovers == []
+    assert all((baked / folder).is_dir() for folder in verbatim)
 
 
 def test_bake_lints_clean(baked: Path) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .baked_project import TEST_SECRET_KEY, InstalledProject
+from .baked_project import PASSWORD, TEST_SECRET_KEY, InstalledProject, register_and_login
 from .harness import RunningServer
 from .postgres import PostgresCluster
 
@@ -38,7 +38,6 @@ GRACEFUL_TIMEOUT = 30
 # A database outage must be answered promptly, not after a hang.
 OUTAGE_ANSWER_BOUND = 15.0
 RECOVERY_BOUND = 30.0
-PASSWORD = "a long and secret password"
 
 
 @pytest.fixture(scope="module")
@@ -151,14 +150,6 @@ def client_per_worker(
             assert response.status_code == 200, response.text
             clients.setdefault(server.worker_serving(response), client)
         yield clients
-
-
-def register_and_login(client: httpx.Client, email: str) -> dict[str, str]:
-    registered = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
-    assert registered.status_code == 201, registered.text
-    token = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
-    assert token.status_code == 200, token.text
-    return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 # --- 1. the database goes away and comes back ------------------------------------------------

@@ -1,4 +1,4 @@
-"""Command-line administration: `{{ cookiecutter.project_slug }} create-superuser|migrate`."""
+"""Command-line administration: `{{ cookiecutter.project_slug }} <command>` (see --help)."""
 
 import argparse
 import asyncio
@@ -6,6 +6,7 @@ import getpass
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +51,25 @@ async def _create_superuser(user_in: UserCreate) -> User:
         await engine.dispose()
 
 
+def new_resource(name: str, field_specs: list[str], plural: str | None) -> None:
+    try:
+        # A development command: its libraries come with the dev extra, not in production.
+        from .generator import GeneratorError, generate_resource
+    except ModuleNotFoundError as missing:
+        raise SystemExit(
+            f"error: new-resource needs the dev extra ({missing.name} is missing): "
+            "pip install -e '.[dev]'"
+        ) from None
+    try:
+        written = generate_resource(
+            Path.cwd(), __name__.rpartition(".")[0], name, field_specs, plural
+        )
+    except GeneratorError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print("Wrote", *(f"  {path.relative_to(Path.cwd())}" for path in written), sep="\n")
+    print("Next: alembic upgrade head, then pytest")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="{{ cookiecutter.project_slug }}", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -64,7 +84,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="wait for the database (DB_CONNECT_RETRIES, DB_CONNECT_INTERVAL), then upgrade "
         "it to head under a lock, so that replicas starting together migrate once",
     )
+    resource = commands.add_parser(
+        "new-resource",
+        help="add a resource like todos: its package, tests and migration (run in the "
+        "project's root folder)",
+    )
+    resource.add_argument("name", help="singular, snake_case: note, line_item")
+    resource.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME:TYPE[?]",
+        help="TYPE is str, text, int, float, bool, date, datetime or decimal; ? makes it "
+        "optional (repeat --field for each field)",
+    )
+    resource.add_argument("--plural", help="the plural, when the English rule gets it wrong")
     args = parser.parse_args(argv)
+    if args.command == "new-resource":
+        new_resource(args.name, args.field, args.plural)
+        return
     try:
         if args.command == "migrate":
             settings = get_settings()

@@ -48,6 +48,19 @@ def test_a_body_that_is_not_utf8_is_422(client: TestClient) -> None:
     assert response.json()["detail"][0]["loc"] == ["body"]
 
 
+def test_nan_or_infinity_in_a_body_is_422(client: TestClient) -> None:
+    """Python's JSON parser accepts these non-JSON tokens; they must not become a 500."""
+    for token in ("NaN", "Infinity", "-Infinity"):
+        response = client.post(
+            "/api/v1/auth/register",
+            content='{"email": ' + token + ', "password": "long enough"}',
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "email"]
+        assert "input" not in response.json()["detail"][0]
+
+
 def test_method_not_allowed_lists_every_method_of_the_path(client: TestClient) -> None:
     response = client.put("/api/v1/todos/1")
     assert response.status_code == 405

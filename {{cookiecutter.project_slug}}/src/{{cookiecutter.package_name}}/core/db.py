@@ -6,16 +6,17 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import DateTime, Dialect, Engine, MetaData, Numeric, event
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlalchemy.util import await_
 
 from .config import Settings
@@ -47,6 +48,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A fixed-point number: NUMERIC(precision, scale) on PostgreSQL. SQLite has no decimal
+    type (SQLAlchemy warns that it converts through float): there it is stored as a float and
+    read back rounded to `scale`, which is exact while precision stays within a double's 15
+    significant digits."""
+
+    impl = Numeric
+    cache_ok = True
+    MAX_PRECISION = 15
+
+    def __init__(self, precision: int, scale: int) -> None:
+        if not 0 <= scale <= precision <= self.MAX_PRECISION:
+            raise ValueError(f"need 0 <= scale <= precision <= {self.MAX_PRECISION}")
+        super().__init__(precision=precision, scale=scale)
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Numeric(asdecimal=False))
+        return dialect.type_descriptor(self.impl_instance)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(self._quantum)
 
 
 # asyncpg raises these bare, not wrapped in SQLAlchemy's OperationalError, when it cannot

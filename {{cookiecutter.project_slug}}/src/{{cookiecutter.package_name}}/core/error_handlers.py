@@ -8,7 +8,12 @@ import re
 from typing import cast
 
 from fastapi import FastAPI, Request, status
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -65,9 +70,24 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    exc = cast(RequestValidationError, exc)  # registered for RequestValidationError only
+    try:
+        return await request_validation_exception_handler(request, exc)
+    except ValueError:
+        # Python's JSON parser reads NaN and Infinity, which JSON has not; an error that
+        # echoes such an input back cannot be written as JSON, so it goes without it.
+        errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
+        return JSONResponse(
+            {"detail": jsonable_encoder(errors)},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     for database_down in (
         OperationalError,
         InterfaceError,

@@ -1,0 +1,37 @@
+"""`new-resource`: scaffold a domain package like `todos/`, its tests and its migration.
+
+A development command: it needs the `dev` extra (Jinja2, inflect, ruff, Alembic's hooks).
+"""
+
+from pathlib import Path, PurePath
+
+from .migration import autogenerate_revision, run_tool
+from .project import Project
+from .render import render
+from .spec import GeneratorError, parse_resource
+
+__all__ = ["GeneratorError", "generate_resource"]
+
+
+def generate_resource(
+    root: Path, package: str, name: str, field_specs: list[str], plural: str | None
+) -> list[Path]:
+    """Write the resource into the project at `root`; returns the files written. Everything
+    is checked before the first write; if a later step fails, nothing is left behind."""
+    project = Project.at(root, package)
+    resource = parse_resource(name, field_specs, plural, project.taken_names())
+    files = render(resource, package)
+    domains = project.domains_with(resource.plural)
+    versions = root / "migrations" / "versions"
+    with project.all_or_nothing(), project.undoing_new_files_in(versions):
+        written = project.write(files)
+        generated = [str(path.relative_to(root)) for path in written]
+        written += project.write({PurePath("src", package, "domains.py"): domains})
+        # Formatted first, so that the lint sees the final lines; its fixes sort imports.
+        run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
+        ruff_fix = ("-m", "ruff", "check", "--fix", "--quiet", "--output-format", "concise")
+        run_tool(root, *ruff_fix, *generated)
+        run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
+        run_tool(root, "-W", "error", "-c", f"import {package}.{resource.plural}.router")
+        written.append(autogenerate_revision(root, resource.plural))
+    return written

@@ -1,0 +1,179 @@
+"""The field types `new-resource` knows: how each is stored, validated, and tested."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """One `--field NAME:TYPE`. Text in braces, `{CONST}`, becomes the field's name in upper
+    case; `imports` maps a generated module (`models`, `schemas`) to `(module, name)` pairs."""
+
+    python: str  # the attribute's type in the model and the answer
+    column: str = ""  # mapped_column's type, when `Mapped[python]` alone would not say it
+    constants: tuple[str, ...] = ()  # the model module's bounds, imported by the schemas
+    schema: str = ""  # the request type, when it is more than `python`
+    imports: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    samples: tuple[str, str] = ("", "")  # two valid JSON values, as Python, as answered
+    invalid: tuple[tuple[str, str], ...] = ()  # (why, a JSON value as Python) answered 422
+
+
+_BOUNDED_TEXT = (("..core.schemas", "Text"), ("pydantic", "Field"), ("typing", "Annotated"))
+
+FIELD_TYPES: dict[str, FieldType] = {
+    "str": FieldType(
+        python="str",
+        column="String({CONST}_MAX_LENGTH)",
+        constants=("{CONST}_MAX_LENGTH = 255",),
+        schema="Annotated[Text, Field(min_length=1, max_length={CONST}_MAX_LENGTH)]",
+        imports={"models": (("sqlalchemy", "String"),), "schemas": _BOUNDED_TEXT},
+        samples=('"A short text"', '"Another short text"'),
+        invalid=(
+            ("empty", '""'),
+            ("too-long", '"x" * 256'),
+            ("nul", '"a\\x00b"'),
+            ("number", "42"),
+        ),
+    ),
+    "text": FieldType(
+        python="str",
+        column="Text",
+        schema="Annotated[Text, Field(max_length=10_000)]",
+        imports={"models": (("sqlalchemy", "Text"),), "schemas": _BOUNDED_TEXT},
+        samples=('"Some longer text,\\nover two lines."', '"Other text"'),
+        invalid=(("too-long", '"x" * 10_001'), ("nul", '"a\\x00b"'), ("number", "42")),
+    ),
+    "int": FieldType(
+        python="int",
+        # PostgreSQL's `integer`: a bigger number would fail in the database, not validation.
+        schema="Annotated[int, Field(ge=MIN_DB_INT, le=MAX_DB_INT)]",
+        imports={
+            "schemas": (
+                ("..core.schemas", "MAX_DB_INT"),
+                ("..core.schemas", "MIN_DB_INT"),
+                ("pydantic", "Field"),
+                ("typing", "Annotated"),
+            )
+        },
+        samples=("42", "-7"),
+        invalid=(
+            ("too-big", "2**31"),
+            ("too-small", "-(2**31) - 1"),
+            ("fraction", "1.5"),
+            ("string", '"42"'),
+            ("bool", "True"),
+        ),
+    ),
+    "float": FieldType(
+        python="float",
+        schema="Annotated[float, Field(allow_inf_nan=False)]",
+        imports={"schemas": (("pydantic", "Field"), ("typing", "Annotated"))},
+        samples=("1.5", "-0.25"),
+        invalid=(
+            ("nan", 'float("nan")'),
+            ("infinity", 'float("inf")'),
+            ("string", '"1.5"'),
+            ("bool", "True"),
+        ),
+    ),
+    "bool": FieldType(
+        python="bool",
+        samples=("True", "False"),
+        invalid=(("string", '"yes"'), ("number", "0")),
+    ),
+    "date": FieldType(
+        python="date",
+        schema="IsoDate",
+        imports={
+            "models": (("datetime", "date"),),
+            "schemas": (("datetime", "date"), ("..core.schemas", "IsoDate")),
+        },
+        samples=('"2026-11-23"', '"1999-12-31"'),
+        invalid=(("impossible", '"2026-02-30"'), ("words", '"someday"'), ("unix-time", "86400")),
+    ),
+    "datetime": FieldType(
+        python="datetime",
+        column="UTCDateTime",
+        schema="UTCTimestamp",
+        imports={
+            "models": (("datetime", "datetime"), ("..core.db", "UTCDateTime")),
+            "schemas": (("datetime", "datetime"), ("..core.schemas", "UTCTimestamp")),
+        },
+        samples=('"2026-11-23T12:30:00Z"', '"1999-12-31T23:59:59.500000Z"'),
+        invalid=(
+            ("no-offset", '"2026-11-23T12:30:00"'),
+            ("before-year-1-in-utc", '"0001-01-01T00:00:00+01:00"'),
+            ("words", '"noon"'),
+            ("unix-time", "0"),
+        ),
+    ),
+    "decimal": FieldType(
+        python="Decimal",
+        column="ExactDecimal({CONST}_PRECISION, {CONST}_SCALE)",
+        constants=("{CONST}_PRECISION = 12", "{CONST}_SCALE = 2"),
+        schema=(
+            "Annotated[DecimalNumber, "
+            "Field(max_digits={CONST}_PRECISION, decimal_places={CONST}_SCALE)]"
+        ),
+        imports={
+            "models": (("decimal", "Decimal"), ("..core.db", "ExactDecimal")),
+            "schemas": (
+                ("decimal", "Decimal"),
+                ("..core.schemas", "DecimalNumber"),
+                ("pydantic", "Field"),
+                ("typing", "Annotated"),
+            ),
+        },
+        samples=('"1234.50"', '"-0.05"'),
+        invalid=(
+            ("too-many-places", '"1.234"'),
+            ("too-many-digits", '"12345678901.00"'),
+            ("nan", '"NaN"'),
+            ("infinity", '"Infinity"'),
+            ("words", '"a lot"'),
+        ),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ResourceField:
+    """A field of the resource being generated, with its type's code filled in."""
+
+    name: str
+    type_name: str
+    optional: bool
+
+    @property
+    def type(self) -> FieldType:
+        return FIELD_TYPES[self.type_name]
+
+    def _fill(self, code: str) -> str:
+        return code.replace("{CONST}", self.name.upper())
+
+    @property
+    def constants(self) -> list[str]:
+        return [self._fill(constant) for constant in self.type.constants]
+
+    @property
+    def constant_names(self) -> list[str]:
+        return [constant.split(" = ")[0] for constant in self.constants]
+
+    @property
+    def python(self) -> str:
+        return f"{self.type.python} | None" if self.optional else self.type.python
+
+    @property
+    def column(self) -> str:
+        return self._fill(self.type.column)
+
+    @property
+    def alias(self) -> str:
+        """The request type's name: the field in CamelCase when it has constraints."""
+        return self.name.title().replace("_", "") if self.type.schema else self.type.python
+
+    @property
+    def schema(self) -> str:
+        return self._fill(self.type.schema)
+
+    def imports(self, module: str) -> tuple[tuple[str, str], ...]:
+        return self.type.imports.get(module, ())

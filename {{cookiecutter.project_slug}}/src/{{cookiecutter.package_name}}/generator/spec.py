@@ -1,0 +1,130 @@
+"""What `new-resource` is asked for, checked: the resource's names and its typed fields."""
+
+import keyword
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import inflect
+from pydantic import BaseModel
+
+from ..core.db import Base
+from ..core.models import OwnedMixin
+from .fields import FIELD_TYPES, ResourceField
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+# PostgreSQL cuts identifiers at 63 bytes; the longest name derived from the plural is the
+# owner index, ix_<plural>_owner_id_created_at.
+MAX_PLURAL_LENGTH = 63 - len("ix__owner_id_created_at")
+MAX_FIELD_LENGTH = 63
+# Columns every resource has (from the mixins), and the owner the service functions take.
+RESERVED_FIELDS = frozenset(
+    {name for cls in OwnedMixin.__mro__ for name in getattr(cls, "__annotations__", {})} | {"owner"}
+)
+
+
+class GeneratorError(Exception):
+    """Bad input or a failed step; the message is one line for the developer."""
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str  # singular, snake_case: line_item
+    plural: str  # line_items: the package, the table and the tests' folder
+    fields: tuple[ResourceField, ...]
+
+    @property
+    def class_name(self) -> str:
+        return _camel(self.name)
+
+    @property
+    def plural_class_name(self) -> str:
+        return _camel(self.plural)
+
+    @property
+    def url_segment(self) -> str:
+        return self.plural.replace("_", "-")
+
+    @property
+    def words(self) -> str:
+        return self.name.replace("_", " ")
+
+    @property
+    def plural_words(self) -> str:
+        return self.plural.replace("_", " ")
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise GeneratorError(
+            f"{what} {name!r} is not a lower-case identifier (letters, digits and underscores, "
+            "starting with a letter)"
+        )
+    if keyword.iskeyword(name):
+        raise GeneratorError(f"{what} {name!r} is a Python keyword; choose another")
+
+
+def plural_of(name: str) -> str:
+    """English plural of the last word: line_item -> line_items, category -> categories."""
+    *head, last = name.split("_")
+    return "_".join([*head, inflect.engine().plural_noun(last)])
+
+
+def _with_singulars(names: Collection[str]) -> set[str]:
+    """`names` and the singular of each plural among them: todos -> todo (whose plural, by
+    the English rule, would be todoes)."""
+    engine = inflect.engine()
+    return {*names, *(singular for name in names if (singular := engine.singular_noun(name)))}
+
+
+def _parse_field(spec: str) -> ResourceField:
+    name, colon, type_name = spec.partition(":")
+    if not colon:
+        raise GeneratorError(f"--field {spec!r}: expected NAME:TYPE (TYPE? for an optional one)")
+    if not name:
+        raise GeneratorError(f"--field {spec!r}: the field name is empty")
+    _check_name(name, "field name")
+    optional = type_name.endswith("?")
+    type_name = type_name.removesuffix("?")
+    if type_name not in FIELD_TYPES:
+        raise GeneratorError(
+            f"--field {spec!r}: unknown type {type_name!r} (known: {', '.join(FIELD_TYPES)})"
+        )
+    if name in RESERVED_FIELDS:
+        raise GeneratorError(
+            f"--field {spec!r}: every resource already has {', '.join(sorted(RESERVED_FIELDS))}"
+        )
+    if len(name) > MAX_FIELD_LENGTH:
+        raise GeneratorError(f"--field {spec!r}: longer than {MAX_FIELD_LENGTH} characters")
+    if hasattr(BaseModel, name) or hasattr(Base, name):
+        raise GeneratorError(f"--field {spec!r}: {name} is taken by pydantic or SQLAlchemy")
+    return ResourceField(name=name, type_name=type_name, optional=optional)
+
+
+def parse_resource(
+    name: str, field_specs: Sequence[str], plural: str | None, taken: Collection[str]
+) -> Resource:
+    """Check every part of the request before anything is written. `taken` holds the names
+    the project already uses (packages, modules, tables)."""
+    _check_name(name, "resource name")
+    plural = plural or plural_of(name)
+    _check_name(plural, "plural")
+    if plural == name:
+        raise GeneratorError(f"{name!r} is its own plural; give a different one with --plural")
+    if len(plural) > MAX_PLURAL_LENGTH:
+        raise GeneratorError(f"plural {plural!r} is longer than {MAX_PLURAL_LENGTH} characters")
+    taken = _with_singulars(taken)
+    for candidate in (name, plural):
+        if candidate in taken:
+            raise GeneratorError(f"{candidate!r} already exists in the project; choose another")
+    if not field_specs:
+        raise GeneratorError("no fields: give at least one --field NAME:TYPE")
+    fields = tuple(_parse_field(spec) for spec in field_specs)
+    names = [field.name for field in fields]
+    if duplicates := sorted({field for field in names if names.count(field) > 1}):
+        raise GeneratorError(f"--field {duplicates[0]!r} is given more than once")
+    return Resource(name=name, plural=plural, fields=fields)

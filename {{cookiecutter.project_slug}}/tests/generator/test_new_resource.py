@@ -1,0 +1,169 @@
+"""`new-resource` on a copy of this project: bad input changes nothing, good input writes a
+resource that passes the project's own checks, and a failed step leaves nothing behind."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }} import cli
+from {{ cookiecutter.package_name }}.generator import GeneratorError, generate_resource
+from {{ cookiecutter.package_name }}.generator.spec import plural_of
+
+from ..conftest import PROJECT_ROOT
+
+PACKAGE = "{{ cookiecutter.package_name }}"
+# Names a project is unlikely to have generated already, so that these tests keep passing
+# after `new-resource` has added resources (each bad line fails for its own reason).
+FRESH_NAME = "sample_gizmo"
+EVERY_TYPE = [
+    "--field=title:str",
+    "--field=body:text?",
+    "--field=quantity:int",
+    "--field=score:float?",
+    "--field=done:bool",
+    "--field=due:date?",
+    "--field=paid_at:datetime",
+    "--field=amount:decimal?",
+]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of this project, as the current folder."""
+    copy = tmp_path / "project"
+    shutil.copytree(
+        PROJECT_ROOT,
+        copy,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", ".env", "*.db*", "*.log", ".*_cache", "__pycache__", ".coverage*"
+        ),
+    )
+    monkeypatch.chdir(copy)
+    return copy
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every file and its content, leaving out the tools' caches."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+        and not any(part.endswith(("_cache", "__pycache__")) for part in path.parts)
+    }
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        (["class", "--field=a:str"], "keyword"),
+        (["todo", "--field=a:str"], "'todo' already exists"),
+        (["user", "--field=a:str"], "already exists"),
+        (["auth", "--field=a:str"], "already exists"),
+        (["core", "--field=a:str"], "already exists"),
+        (["health", "--field=a:str"], "already exists"),
+        (["task", "--plural=todos", "--field=a:str"], "'todos' already exists"),
+        (["sheep", "--field=a:str"], "its own plural"),
+        (["9notes", "--field=a:str"], "not a lower-case identifier"),
+        ([FRESH_NAME, "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
+        ([FRESH_NAME, f"--plural={'n' * 41}", "--field=a:str"], "longer than"),
+        ([FRESH_NAME, "--field=x:blob"], "unknown type 'blob'"),
+        ([FRESH_NAME, "--field=:str"], "field name is empty"),
+        ([FRESH_NAME, "--field=body"], "expected NAME:TYPE"),
+        ([FRESH_NAME, "--field=a:str", "--field=a:int"], "given more than once"),
+        ([FRESH_NAME, "--field=id:int"], "already has"),
+        ([FRESH_NAME, "--field=owner_id:int"], "already has"),
+        ([FRESH_NAME, "--field=created_at:datetime"], "already has"),
+        ([FRESH_NAME, "--field=updated_at:datetime"], "already has"),
+        ([FRESH_NAME, "--field=owner:str"], "already has"),
+        ([FRESH_NAME, "--field=class:str"], "keyword"),
+        ([FRESH_NAME, f"--field={'f' * 64}:str"], "longer than"),
+        ([FRESH_NAME, "--field=model_config:str"], "taken by pydantic or SQLAlchemy"),
+        ([FRESH_NAME, "--field=metadata:str"], "taken by pydantic or SQLAlchemy"),
+        ([FRESH_NAME, "--field=date:date"], "the name date for two things"),
+        (["session", "--field=a:str"], "would not compile"),
+        ([FRESH_NAME], "at least one --field"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    project: Path, arguments: list[str], problem: str
+) -> None:
+    before = _snapshot(project)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["new-resource", *arguments])
+    message = str(exit_info.value.code)
+    assert message.startswith("error: ")
+    assert problem in message
+    assert "\n" not in message
+    assert _snapshot(project) == before
+
+
+def test_outside_the_project_root_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit, match="root folder"):
+        cli.main(["new-resource", FRESH_NAME, "--field=a:str"])
+
+
+def test_without_the_dev_extra_it_says_what_to_install(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in sys.modules if name.startswith(f"{PACKAGE}.generator")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    with pytest.raises(SystemExit, match=r"needs the dev extra \(jinja2 is missing\)"):
+        cli.main(["new-resource", FRESH_NAME, "--field=a:str"])
+
+
+@pytest.mark.parametrize(
+    ("name", "plural"),
+    [("note", "notes"), ("category", "categories"), ("gadget_part", "gadget_parts")],
+)
+def test_plurals_follow_english(name: str, plural: str) -> None:
+    assert plural_of(name) == plural
+
+
+def test_a_resource_of_every_type_is_written_and_registered(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(["new-resource", "gadget_part", "--plural=gadget_parts", *EVERY_TYPE])
+    written = capsys.readouterr().out
+    domain = project / "src" / PACKAGE / "gadget_parts"
+    todos = project / "src" / PACKAGE / "todos"
+    assert {path.name for path in domain.glob("*.py")} == {path.name for path in todos.glob("*.py")}
+    assert (project / "tests" / "gadget_parts" / "test_gadget_parts.py").is_file()
+    assert '    "gadget_parts",\n)' in (project / "src" / PACKAGE / "domains.py").read_text()
+    assert 'prefix="/gadget-parts"' in (domain / "router.py").read_text()
+    [revision] = (project / "migrations" / "versions").glob("*_create_gadget_parts.py")
+    assert 'op.create_table(\n        "gadget_parts",' in revision.read_text()
+    assert f"{revision.relative_to(project)}" in written
+    with pytest.raises(SystemExit, match="'gadget_part' already exists"):
+        cli.main(["new-resource", "gadget_part", "--field=a:str"])
+
+
+def test_a_failed_step_leaves_the_project_as_it_was(project: Path) -> None:
+    """Models that already differ from the migrations make the revision more than a create:
+    everything written, and domains.py, is rolled back."""
+    todos = project / "src" / PACKAGE / "todos" / "models.py"
+    todos.write_text(todos.read_text() + "    priority: Mapped[int | None]\n")
+    before = _snapshot(project)
+    with pytest.raises(GeneratorError, match="does more than create sample_gizmos"):
+        generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)
+    assert _snapshot(project) == before
+
+
+def test_a_failing_tool_is_named_and_leaves_nothing_behind(project: Path) -> None:
+    (project / "migrations" / "script.py.mako").unlink()  # Alembic cannot write a revision
+    before = _snapshot(project)
+    with pytest.raises(GeneratorError, match=r"^-m alembic revision failed: .*script\.py\.mako"):
+        generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)
+    assert _snapshot(project) == before
+
+
+def test_a_domains_list_it_cannot_extend_is_reported(project: Path) -> None:
+    domains = project / "src" / PACKAGE / "domains.py"
+    domains.write_text(domains.read_text().replace("DOMAINS = (", "DOMAINS = tuple(", 1))
+    with pytest.raises(GeneratorError, match=r"no `DOMAINS = \(\.\.\.\)` tuple"):
+        generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)
