@@ -51,7 +51,8 @@ def test_nothing_is_left_unrendered(baked: Path) -> None:
     leftovers = [
         str(path.relative_to(baked))
         for path in _text_files(baked)
-        if UNRENDERED_TAG.search(path.read_text())
+        # The baked project's own Jinja templates (its mails) are meant to keep their tags.
+        if path.suffix != ".jinja" and UNRENDERED_TAG.search(path.read_text())
     ]
     assert leftovers == []
 

@@ -25,6 +25,7 @@ from .core.responses import error_responses
 from .domains import API_PREFIX, api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
+from .mail.sender import MailSender
 
 
 @asynccontextmanager
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle(
         max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
+    app.state.mail_sender = MailSender(settings)
     register_error_handlers(app)
 
     # Added innermost first: a request meets LoadShedding, then RequestContext, ...

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import Depends, Request
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL, make_url
@@ -62,6 +62,23 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Outgoing mail (password recovery, email verification). Without SMTP_HOST no mail is
+    # sent: each one is logged as a warning instead, so development needs no mail server.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # Upgrade the connection with STARTTLS (required when on; never when off).
+    smtp_tls: bool = True
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    emails_from: str = "noreply@example.com"
+    # Where the client app lives: when set, mails link to {PUBLIC_URL}/reset-password?token=...
+    # and {PUBLIC_URL}/verify-email?token=...; the token itself is in every mail either way.
+    public_url: str = ""
+    password_reset_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    email_verification_token_expire_minutes: int = Field(default=48 * 60, ge=1, le=30 * 24 * 60)
+    # Registration mails a verification link; until it is followed the account cannot log in.
+    email_verification_required: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod
