@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.logging import RequestIdFilter
@@ -11,6 +12,7 @@ from {{ cookiecutter.package_name }}.core.security import (
     create_token,
     password_fingerprint,
 )
+from {{ cookiecutter.package_name }}.users.models import User
 
 from ..conftest import TEST_SECRET_KEY, ClientFactory
 from ..factories import DEFAULT_PASSWORD, UserFactory
@@ -27,6 +29,10 @@ def _reset_token(client: TestClient, inbox: Inbox, email: str) -> str:
     response = client.post(RECOVERY, json={"email": email})
     assert response.status_code == 202
     return token_in(inbox.to(email)[-1])
+
+
+def _reset(client: TestClient, token: str, password: str = NEW_PASSWORD) -> Response:
+    return client.post(RESET, json={"token": token, "new_password": password})
 
 
 def _login(client: TestClient, email: str, password: str) -> int:
@@ -70,26 +76,30 @@ def test_recovery_of_a_malformed_address_is_422(mail_client: TestClient) -> None
     assert mail_client.post(RECOVERY, json={"email": "not an address"}).status_code == 422
 
 
+@pytest.fixture
+def user(users: UserFactory) -> User:
+    return users.create(is_verified=False)
+
+
+@pytest.fixture
+def mailed_token(mail_client: TestClient, inbox: Inbox, user: User) -> str:
+    """The token of the reset mail `user` asked for."""
+    return _reset_token(mail_client, inbox, user.email)
+
+
 def test_reset_replaces_the_password(
-    mail_client: TestClient, users: UserFactory, inbox: Inbox
+    mail_client: TestClient, user: User, mailed_token: str
 ) -> None:
-    user = users.create()
-    token = _reset_token(mail_client, inbox, user.email)
-    response = mail_client.post(RESET, json={"token": token, "new_password": NEW_PASSWORD})
+    response = _reset(mail_client, mailed_token)
     assert response.status_code == 200
     assert response.json() == {"message": "Password changed: log in with the new one"}
     assert _login(mail_client, user.email, NEW_PASSWORD) == 200
     assert _login(mail_client, user.email, DEFAULT_PASSWORD) == 401
 
 
-def test_a_reset_token_works_once(
-    mail_client: TestClient, users: UserFactory, inbox: Inbox
-) -> None:
-    user = users.create()
-    token = _reset_token(mail_client, inbox, user.email)
-    first = mail_client.post(RESET, json={"token": token, "new_password": NEW_PASSWORD})
-    assert first.status_code == 200
-    again = mail_client.post(RESET, json={"token": token, "new_password": "yet another one"})
+def test_a_reset_token_works_once(mail_client: TestClient, user: User, mailed_token: str) -> None:
+    assert _reset(mail_client, mailed_token).status_code == 200
+    again = _reset(mail_client, mailed_token, "yet another one")
     assert again.status_code == 400
     assert again.json() == {
         "detail": "The password reset token is invalid, expired or already used"
@@ -104,18 +114,16 @@ def test_tokens_issued_before_a_reset_stop_working(
     access = users.login_headers(mail_client, user)
     older_reset_token = _reset_token(mail_client, inbox, user.email)
     token = _reset_token(mail_client, inbox, user.email)
-    assert mail_client.post(RESET, json={"token": token, "new_password": NEW_PASSWORD}).is_success
+    assert _reset(mail_client, token).is_success
     assert mail_client.get("/api/v1/users/me", headers=access).status_code == 401
-    stale = mail_client.post(RESET, json={"token": older_reset_token, "new_password": "x" * 12})
+    stale = _reset(mail_client, older_reset_token, "x" * 12)
     assert stale.status_code == 400
 
 
 def test_a_reset_proves_the_address(
-    mail_client: TestClient, users: UserFactory, inbox: Inbox, session: Session
+    mail_client: TestClient, user: User, mailed_token: str, session: Session
 ) -> None:
-    user = users.create(is_verified=False)
-    token = _reset_token(mail_client, inbox, user.email)
-    assert mail_client.post(RESET, json={"token": token, "new_password": NEW_PASSWORD}).is_success
+    assert _reset(mail_client, mailed_token).is_success
     session.refresh(user)
     assert user.is_verified
 
@@ -151,27 +159,21 @@ def test_a_bad_reset_token_is_400(
         expires_in=timedelta(minutes=expires_in),
         claims=claims,
     )
-    response = client.post(RESET, json={"token": token, "new_password": NEW_PASSWORD})
+    response = _reset(client, token)
     assert response.status_code == 400
     assert _login(client, user.email, DEFAULT_PASSWORD) == 200
 
 
 @pytest.mark.parametrize("token", ["", "not-a-token", "x" * 5000])
 def test_a_malformed_reset_request_is_refused(client: TestClient, token: str) -> None:
-    response = client.post(RESET, json={"token": token, "new_password": NEW_PASSWORD})
+    response = _reset(client, token)
     assert response.status_code in (400, 422)
     assert "detail" in response.json()
 
 
-def test_a_reset_needs_a_valid_new_password(
-    mail_client: TestClient, users: UserFactory, inbox: Inbox
-) -> None:
-    user = users.create()
-    token = _reset_token(mail_client, inbox, user.email)
-    assert (
-        mail_client.post(RESET, json={"token": token, "new_password": "short"}).status_code == 422
-    )
-    assert mail_client.post(RESET, json={"token": token, "new_password": NEW_PASSWORD}).is_success
+def test_a_reset_needs_a_valid_new_password(mail_client: TestClient, mailed_token: str) -> None:
+    assert _reset(mail_client, mailed_token, "short").status_code == 422
+    assert _reset(mail_client, mailed_token).is_success
 
 
 def test_recovery_mails_link_to_the_public_url(

@@ -110,3 +110,12 @@ def test_status_update_takes_exactly_a_boolean(client: TestClient, users: UserFa
     user = users.create()
     for bad in ({}, {"is_active": "no"}, {"is_active": 0}, {"is_superuser": True}):
         assert client.patch(f"{USERS}/{user.id}", headers=admin, json=bad).status_code == 422
+
+
+def test_only_numeric_ids_reach_the_managed_user_routes(
+    client: TestClient, auth_headers: dict[str, str]
+) -> None:
+    response = client.delete(ME, headers=auth_headers)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, PATCH"
+    assert client.get(f"{USERS}/someone", headers=auth_headers).status_code == 404

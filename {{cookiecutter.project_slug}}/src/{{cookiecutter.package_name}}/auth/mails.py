@@ -12,7 +12,7 @@ from ..mail.render import render_mail
 from ..mail.sender import MailSender
 from ..users.models import User
 from ..users.service import get_user_by_email
-from .tokens import issue_user_token
+from .tokens import issue_user_token, lifetime_minutes
 
 
 def describe_minutes(minutes: int) -> str:
@@ -27,9 +27,22 @@ class AccountMails:
     sender: MailSender
     session_factory: async_sessionmaker[AsyncSession]
 
-    def _link(self, path: str, token: str) -> str | None:
+    async def _send(
+        self, user: User, purpose: TokenPurpose, *, template: str, subject: str, link_path: str
+    ) -> None:
+        """Mail `user` a token for `purpose`, with a link to PUBLIC_URL/`link_path` if set."""
+        token = issue_user_token(user, purpose, settings=self.settings)
         base = self.settings.public_url.rstrip("/")
-        return f"{base}/{path}?{urlencode({'token': token})}" if base else None
+        mail = render_mail(
+            template,
+            to=user.email,
+            subject=subject,
+            email=user.email,
+            token=token,
+            link=f"{base}/{link_path}?{urlencode({'token': token})}" if base else None,
+            expires_in=describe_minutes(lifetime_minutes(purpose, self.settings)),
+        )
+        await self.sender.send(mail)
 
     async def send_password_reset(self, email: str) -> None:
         """The account is looked up here, after the answer, so that neither the answer nor its
@@ -38,27 +51,19 @@ class AccountMails:
             user = await get_user_by_email(session, email=email)
         if user is None or not user.is_active:
             return
-        token = issue_user_token(user, TokenPurpose.PASSWORD_RESET, settings=self.settings)
-        mail = render_mail(
-            "password_reset",
-            to=user.email,
+        await self._send(
+            user,
+            TokenPurpose.PASSWORD_RESET,
+            template="password_reset",
             subject="Reset your password",
-            email=user.email,
-            token=token,
-            link=self._link("reset-password", token),
-            expires_in=describe_minutes(self.settings.password_reset_token_expire_minutes),
+            link_path="reset-password",
         )
-        await self.sender.send(mail)
 
     async def send_verification(self, user: User) -> None:
-        token = issue_user_token(user, TokenPurpose.EMAIL_VERIFICATION, settings=self.settings)
-        mail = render_mail(
-            "verify_email",
-            to=user.email,
+        await self._send(
+            user,
+            TokenPurpose.EMAIL_VERIFICATION,
+            template="verify_email",
             subject="Verify your email address",
-            email=user.email,
-            token=token,
-            link=self._link("verify-email", token),
-            expires_in=describe_minutes(self.settings.email_verification_token_expire_minutes),
+            link_path="verify-email",
         )
-        await self.sender.send(mail)

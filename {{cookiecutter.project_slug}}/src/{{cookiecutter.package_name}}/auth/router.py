@@ -13,7 +13,7 @@ from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
 from .dependencies import AccountMailsDep, LoginThrottleDep
 from .schemas import EmailVerification, LoginForm, Message, PasswordRecovery, PasswordReset, Token
-from .service import authenticate, reset_password, verify_email
+from .service import authenticate, reset_with_token, verify_address
 from .tokens import issue_user_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -87,21 +87,21 @@ async def recover_password(
 
 
 @router.post("/reset-password", responses=_BAD_TOKEN)
-async def reset_password_with_token(
+async def reset_password(
     session: SessionDep, settings: SettingsDep, reset: PasswordReset
 ) -> Message:
     """Choose a new password with the token of a password reset mail; the token then stops
     working, and so does every access token issued before."""
-    await reset_password(
+    await reset_with_token(
         session, token=reset.token, new_password=reset.new_password, settings=settings
     )
     return Message(message="Password changed: log in with the new one")
 
 
 @router.post("/verify-email", responses=_BAD_TOKEN)
-async def verify(
+async def verify_email(
     session: SessionDep, settings: SettingsDep, verification: EmailVerification
 ) -> UserPublic:
     """Verify an email address with the token of a verification mail."""
-    user = await verify_email(session, token=verification.token, settings=settings)
+    user = await verify_address(session, token=verification.token, settings=settings)
     return UserPublic.model_validate(user)

@@ -63,7 +63,7 @@ async def authenticate(
     return user
 
 
-async def reset_password(
+async def reset_with_token(
     session: AsyncSession, *, token: str, new_password: str, settings: Settings
 ) -> None:
     """Set a new password with a mailed reset token. The token dies with the old password
@@ -77,7 +77,7 @@ async def reset_password(
         raise InvalidResetTokenError  # another reset with this token came first
 
 
-async def verify_email(session: AsyncSession, *, token: str, settings: Settings) -> User:
+async def verify_address(session: AsyncSession, *, token: str, settings: Settings) -> User:
     """Mark the address verified; following the link again changes nothing."""
     user = await user_of_token(session, token, TokenPurpose.EMAIL_VERIFICATION, settings=settings)
     if user is None:

@@ -18,13 +18,12 @@ from ..users.service import get_user
 _FINGERPRINT_CLAIM = "pwd"
 
 
-def _lifetime(purpose: TokenPurpose, settings: Settings) -> timedelta:
-    minutes = {
+def lifetime_minutes(purpose: TokenPurpose, settings: Settings) -> int:
+    return {
         TokenPurpose.ACCESS: settings.access_token_expire_minutes,
         TokenPurpose.PASSWORD_RESET: settings.password_reset_token_expire_minutes,
         TokenPurpose.EMAIL_VERIFICATION: settings.email_verification_token_expire_minutes,
     }[purpose]
-    return timedelta(minutes=minutes)
 
 
 def issue_user_token(user: User, purpose: TokenPurpose, *, settings: Settings) -> str:
@@ -32,7 +31,7 @@ def issue_user_token(user: User, purpose: TokenPurpose, *, settings: Settings) -
         purpose,
         str(user.id),
         secret_key=settings.secret_key,
-        expires_in=_lifetime(purpose, settings),
+        expires_in=timedelta(minutes=lifetime_minutes(purpose, settings)),
         claims={_FINGERPRINT_CLAIM: password_fingerprint(user.hashed_password)},
     )
 

@@ -12,6 +12,8 @@ from .service import delete_user, list_users, set_active, update_user
 router = APIRouter(
     prefix="/users", tags=["users"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)
 )
+# `{user_id:int}`: only digits reach these routes, so `DELETE /users/me` is a 405 from the
+# `/me` routes, not a 422 from trying "me" as an id.
 
 _SUPERUSERS_ONLY = error_responses(status.HTTP_403_FORBIDDEN)
 _MANAGED = error_responses(status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND)
@@ -34,12 +36,14 @@ async def read_page(session: SessionDep, _: CurrentSuperuser, page: PageParamsDe
     return UsersPublic.model_validate(await list_users(session, page=page))
 
 
-@router.get("/{user_id}", responses=_MANAGED)
+@router.get("/{user_id:int}", responses=_MANAGED)
 async def read(user: ManagedUser) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
-@router.patch("/{user_id}", responses=_MANAGED | error_responses(status.HTTP_413_CONTENT_TOO_LARGE))
+@router.patch(
+    "/{user_id:int}", responses=_MANAGED | error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
+)
 async def update_status(
     session: SessionDep, admin: CurrentSuperuser, user: ManagedUser, user_in: UserStatusUpdate
 ) -> UserPublic:
@@ -51,7 +55,7 @@ async def update_status(
 
 
 @router.delete(
-    "/{user_id}",
+    "/{user_id:int}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     responses=_MANAGED,
