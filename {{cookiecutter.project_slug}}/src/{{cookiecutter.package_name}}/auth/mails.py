@@ -1,18 +1,25 @@
 """The account mails: a password reset token, and an email verification token. Handlers
 send them as background tasks, after the answer has gone out."""
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..core.config import Settings
+from ..core.db import DRIVER_CONNECTION_ERRORS
 from ..core.security import TokenPurpose
 from ..mail.render import render_mail
 from ..mail.sender import MailSender
 from ..users.models import User
 from ..users.service import get_user_by_email
 from .tokens import issue_user_token, lifetime_minutes
+
+logger = logging.getLogger(__name__)
+
+_DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, *DRIVER_CONNECTION_ERRORS)
 
 
 def describe_minutes(minutes: int) -> str:
@@ -47,8 +54,13 @@ class AccountMails:
     async def send_password_reset(self, email: str) -> None:
         """The account is looked up here, after the answer, so that neither the answer nor its
         timing tells whether it exists. Unknown and deactivated accounts get no mail."""
-        async with self.session_factory() as session:
-            user = await get_user_by_email(session, email=email)
+        try:
+            async with self.session_factory() as session:
+                user = await get_user_by_email(session, email=email)
+        except _DATABASE_ERRORS as error:
+            # The answer is long gone: say what happened in one line, as a failed send does.
+            logger.error("Could not look up the account for a password reset mail: %r", error)
+            return
         if user is None or not user.is_active:
             return
         await self._send(
