@@ -13,16 +13,17 @@ from pathlib import Path
 # Each answer is rendered once; everything below is plain Python.
 PROJECT_SLUG: str = {{ cookiecutter.project_slug | string | tojson }}
 PYTHON_VERSION: str = {{ cookiecutter.python_version | string | tojson }}
-USE_DOCKER: bool = {{ cookiecutter.use_docker == "y" }}
-USE_GITHUB_CI: bool = {{ cookiecutter.ci == "github" }}
+ANSWERS: dict[str, str] = {
+    "use_docker": {{ cookiecutter.use_docker | string | tojson }},
+    "ci": {{ cookiecutter.ci | string | tojson }},
+}
 
-# Option -> (chosen?, paths that exist only for it). Add a row for each new option.
-OPTIONAL_PATHS: dict[str, tuple[bool, tuple[str, ...]]] = {
-    "use_docker": (
-        USE_DOCKER,
-        ("Dockerfile", ".dockerignore", "compose.yaml", "docker"),
-    ),
-    "ci": (USE_GITHUB_CI, (".github",)),
+# (option, answer) -> paths that exist only when that answer was chosen. Add a row for each
+# answer with files of its own.
+OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("use_docker", "y"): ("Dockerfile", ".dockerignore", "compose.yaml", "docker"),
+    ("ci", "github"): (".github",),
+    ("ci", "gitlab"): (".gitlab-ci.yml",),
 }
 
 MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))
@@ -38,9 +39,9 @@ ENV_HEADER = """\
 
 
 def remove_unchosen(project_dir: Path) -> None:
-    """Delete the files and folders that belong to options that were not chosen."""
-    for chosen, paths in OPTIONAL_PATHS.values():
-        if chosen:
+    """Delete the files and folders that belong to answers that were not chosen."""
+    for (option, answer), paths in OPTIONAL_PATHS.items():
+        if ANSWERS[option] == answer:
             continue
         for name in paths:
             path = project_dir / name
@@ -116,7 +117,7 @@ def next_steps(venv: str | None) -> str:
     commands = [
         f"cd {PROJECT_SLUG}",
         f"{venv} && source .venv/bin/activate",
-        'pip install -e ".[dev]"',
+        'pip install -c constraints.txt -e ".[dev]"',
         "alembic upgrade head",
         "pytest",
         "gunicorn -c gunicorn_conf.py",

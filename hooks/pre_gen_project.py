@@ -32,7 +32,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "python_version": ("3.12", "3.11", "3.13"),
     "open_source_license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
     "use_docker": ("y", "n"),
-    "ci": ("github", "none"),
+    "ci": ("github", "gitlab", "none"),
 }
 
 # Top-level packages the baked project imports; a same-named package would shadow them.

@@ -32,7 +32,7 @@ if [ ! -x .venv/bin/gunicorn ]; then
     # "<venv command> && source .venv/bin/activate"; the hook quotes what needs it.
     venv=$(sed -n 's/^ *\(.*\) && source \.venv\/bin\/activate$/\1/p' <<<"$steps")
     quietly eval "$venv"
-    quietly .venv/bin/pip install --disable-pip-version-check -e ".[dev]"
+    quietly .venv/bin/pip install --disable-pip-version-check -c constraints.txt -e ".[dev]"
 fi
 quietly .venv/bin/alembic upgrade head
 export BIND=${BIND:-127.0.0.1:8000}

@@ -56,6 +56,18 @@ class Bake:
         return [ln for ln in lines if ln.startswith("ERROR:") and "Stopping generation" not in ln]
 
 
+def user_config(scratch_dir: Path) -> Path:
+    """A cookiecutter user config that keeps template clones and replays in `scratch_dir`, so
+    a bake neither reads nor writes the user's own."""
+    config = scratch_dir / "config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {json.dumps(str(scratch_dir / 'cookiecutters'))}\n"
+        f"replay_dir: {json.dumps(str(scratch_dir / 'replay'))}\n",
+        encoding="utf-8",
+    )
+    return config
+
+
 def run_bake(output_dir: Path, *options: str, **answers: str) -> Bake:
     """Run the cookiecutter CLI on the template with `options` and `key=value` answers, into
     `output_dir` (created first, as a user's current folder exists), isolated from the user's
@@ -63,12 +75,7 @@ def run_bake(output_dir: Path, *options: str, **answers: str) -> Bake:
     output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bake-") as scratch:
         scratch_dir = Path(scratch)
-        config = scratch_dir / "config.yaml"
-        config.write_text(
-            f"cookiecutters_dir: {json.dumps(str(scratch_dir / 'cookiecutters'))}\n"
-            f"replay_dir: {json.dumps(str(scratch_dir / 'replay'))}\n",
-            encoding="utf-8",
-        )
+        config = user_config(scratch_dir)
         result = subprocess.run(
             [
                 str(TOOLS_BIN / "cookiecutter"),

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import editorconfig
 import pytest
 
 from .harness import CHOICES, TOOLS_BIN, VARIANTS, Variant, answers_for, bake, load_hook, run
 
-# Option -> (the answer that keeps its files, the files). The post-generation hook has its own
-# table of what to remove; a test below keeps the two equal.
-OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
-    "use_docker": ("y", frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"})),
-    "ci": ("github", frozenset({".github"})),
+# (option, answer) -> the files that exist only when that answer was chosen. The
+# post-generation hook has its own table of what to remove; a test below keeps the two equal.
+OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
+    ("use_docker", "y"): frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"}),
+    ("ci", "github"): frozenset({".github"}),
+    ("ci", "gitlab"): frozenset({".gitlab-ci.yml"}),
 }
 LICENSE_TEXT = {
     "MIT": "Permission is hereby granted",
@@ -69,8 +72,8 @@ def test_pyproject_declares_the_chosen_python(baked: Path, answers: dict[str, An
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
     expected = {
-        path: answers[option] == keeping_answer
-        for option, (keeping_answer, paths) in OPTIONAL_PATHS.items()
+        path: answers[option] == answer
+        for (option, answer), paths in OPTIONAL_PATHS.items()
         for path in paths
     }
     assert {path: (baked / path).exists() for path in expected} == expected
@@ -78,9 +81,7 @@ def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any])
 
 def test_the_post_generation_hook_removes_the_files_listed_here() -> None:
     hook_table = load_hook("post_gen_project")["OPTIONAL_PATHS"]
-    assert {option: frozenset(paths) for option, (_, paths) in hook_table.items()} == {
-        option: paths for option, (_, paths) in OPTIONAL_PATHS.items()
-    }
+    assert {row: frozenset(paths) for row, paths in hook_table.items()} == OPTIONAL_PATHS
 
 
 def test_every_license_is_baked_by_a_variant() -> None:
@@ -109,3 +110,56 @@ def test_custom_names_flow_through(tmp_path: Path) -> None:
     assert pyproject["project"]["authors"][0]["name"] == "Ada Lovelace"
     assert "Ada Lovelace" in (project / "LICENSE").read_text()
     run([str(TOOLS_BIN / "ruff"), "check", "--no-cache", "."], cwd=project)
+
+
+def _editorconfig_breaches(path: Path) -> Iterator[str]:
+    """What in `path` breaks the rules .editorconfig gives editors for it."""
+    rules = editorconfig.get_properties(str(path.resolve()))
+    text = path.read_text()
+    lines = text.splitlines()
+    if rules.get("end_of_line") == "lf" and "\r" in text:
+        yield "CR line endings"
+    if rules.get("insert_final_newline") == "true" and text and not text.endswith("\n"):
+        yield "no final newline"
+    if rules.get("trim_trailing_whitespace") == "true" and any(
+        line != line.rstrip() for line in lines
+    ):
+        yield "trailing whitespace"
+    other_indent = {"space": "\t", "tab": " "}.get(rules.get("indent_style", ""))
+    if other_indent and any(line.startswith(other_indent) for line in lines):
+        yield f"indented with {other_indent!r} where .editorconfig says {rules['indent_style']}"
+
+
+def test_editorconfig_matches_ruff_and_every_file_follows_it(baked: Path) -> None:
+    ruff = tomllib.loads((baked / "pyproject.toml").read_text())["tool"]["ruff"]
+    python = editorconfig.get_properties(str((baked / "gunicorn_conf.py").resolve()))
+    assert python["max_line_length"] == str(ruff["line-length"])
+    assert (python["indent_style"], python["indent_size"]) == ("space", "4")
+    assert editorconfig.get_properties(str((baked / "Makefile").resolve()))["indent_style"] == "tab"
+    breaches = [
+        f"{path.relative_to(baked)}: {breach}"
+        for path in _text_files(baked)
+        for breach in _editorconfig_breaches(path)
+    ]
+    assert breaches == []
+
+
+def _readme_section(project: Path, heading: str) -> str:
+    return (project / "README.md").read_text().split(f"\n## {heading}\n", 1)[1].split("\n## ")[0]
+
+
+def test_quick_start_is_three_make_targets_at_most(baked: Path) -> None:
+    first_block = re.search(r"```bash\n(.*?)```", _readme_section(baked, "Quick start"), re.S)
+    assert first_block
+    commands = [line.split("#")[0].split() for line in first_block[1].splitlines()]
+    targets = set(re.findall(r"^([a-z]+):", (baked / "Makefile").read_text(), re.M))
+    assert 0 < len(commands) <= 3
+    assert all(command[0] == "make" and command[1] in targets for command in commands)
+
+
+def test_readme_lists_every_setting_env_example_lists(baked: Path) -> None:
+    settings_table = re.search(r"(?:^\|.*\n)+", _readme_section(baked, "Configuration"), re.M)
+    assert settings_table
+    in_readme = re.findall(r"^\| `([A-Z][A-Z0-9_]*)` \|", settings_table[0], re.M)
+    env_example = (baked / ".env.example").read_text()
+    assert set(in_readme) == set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", env_example, re.M))

@@ -44,6 +44,17 @@ def test_dockerfile_runs_unprivileged_with_signals_reaching_gunicorn(baked: Path
     assert (baked / "docker" / "entrypoint.sh").read_text().rstrip().endswith('exec "$@"')
 
 
+def test_the_image_installs_the_locked_versions(baked: Path) -> None:
+    text = (baked / "Dockerfile").read_text()
+    copied = {
+        word for line in text.splitlines() if line.startswith("COPY ") for word in line.split()
+    }
+    installs = [line for line in text.splitlines() if "pip install" in line]
+    assert "constraints.txt" in copied
+    assert installs
+    assert all("-c constraints.txt" in line for line in installs)
+
+
 def test_dockerignore_keeps_secrets_and_clutter_out(baked: Path) -> None:
     ignored = set((baked / ".dockerignore").read_text().splitlines())
     assert {".env", ".venv", ".git", "**/__pycache__", ".pytest_cache"} <= ignored
