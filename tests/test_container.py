@@ -73,6 +73,9 @@ def test_compose_file_matches_the_compose_spec(baked: Path) -> None:
     compose = (baked / "compose.yaml").read_text()
     assert "service_healthy" in compose
     assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?" in compose  # required, never a value
+    # Development mail goes to the mail catcher, never out.
+    assert "image: axllent/mailpit:" in compose
+    assert "SMTP_HOST: mail" in compose
 
 
 def _image_command(project: Path) -> list[str]:

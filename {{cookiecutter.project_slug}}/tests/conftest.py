@@ -5,8 +5,10 @@ TEST_DATABASE_URL is set (for example postgresql://user:password@localhost/test_
 """
 
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -22,6 +24,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models import Base
 
 from .factories import TodoFactory, UserFactory
+from .smtp_server import Inbox, smtp_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,6 +108,34 @@ async def async_session(settings: Settings, engine: Engine) -> AsyncIterator[Asy
 def client(settings: Settings, session: Session) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
+
+
+ClientFactory = Callable[..., TestClient]
+
+
+@pytest.fixture
+def client_with(settings: Settings, session: Session) -> Iterator[ClientFactory]:
+    """Clients of apps whose settings differ: `client_with(email_verification_required=True)`."""
+    with ExitStack() as clients:
+
+        def make(**changes: Any) -> TestClient:
+            app = create_app(settings.model_copy(update=changes))
+            return clients.enter_context(TestClient(app))
+
+        yield make
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    """A real SMTP server for this test, and what it received."""
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture
+def mail_client(client_with: ClientFactory, inbox: Inbox) -> TestClient:
+    """A client of an app that sends its mail to `inbox`."""
+    return client_with(**inbox.settings)
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ class UserFactory:
         password: str = DEFAULT_PASSWORD,
         is_active: bool = True,
         is_superuser: bool = False,
+        is_verified: bool = True,
         hashed_password: str | None = None,
     ) -> User:
         user = User(
@@ -32,6 +33,7 @@ class UserFactory:
             hashed_password=hashed_password or hash_password(password),
             is_active=is_active,
             is_superuser=is_superuser,
+            is_verified=is_verified,
         )
         self.session.add(user)
         self.session.commit()

@@ -29,6 +29,7 @@ def test_create_superuser(session: Session, capsys: pytest.CaptureFixture[str]) 
     admin = session.scalar(select(User).where(User.email == "admin@example.com"))
     assert admin is not None
     assert admin.is_superuser
+    assert admin.is_verified  # the operator vouches for the address
 
 
 def test_create_superuser_twice_fails_cleanly() -> None:

@@ -35,6 +35,7 @@ from .core.tracing import trace_app, trace_engine, tracer_provider_from_environm
 from .domains import API_PREFIX, api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
+from .mail.sender import MailSender
 {%- if metrics %}
 
 # Polled by machines every few seconds: never refused by load shedding (an overloaded worker
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle(
         max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
+    app.state.mail_sender = MailSender(settings)
     register_error_handlers(app)
 
     # Added innermost first: a request meets LoadShedding, then RequestContext, ...

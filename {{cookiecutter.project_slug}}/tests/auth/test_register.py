@@ -17,6 +17,7 @@ def test_register_returns_the_public_user(client: TestClient) -> None:
         "full_name",
         "is_active",
         "is_superuser",
+        "is_verified",
         "created_at",
         "updated_at",
     }

@@ -5,7 +5,12 @@ from fastapi.testclient import TestClient
 from jose import jwt
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.package_name }}.core.security import create_access_token
+from {{ cookiecutter.package_name }}.core.security import (
+    TokenPurpose,
+    create_token,
+    password_fingerprint,
+)
+from {{ cookiecutter.package_name }}.users.models import User
 
 from ..conftest import TEST_SECRET_KEY
 from ..factories import UserFactory
@@ -31,20 +36,41 @@ def test_missing_token_is_401(client: TestClient) -> None:
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
+def _claims(user: User, **changes: object) -> dict[str, object]:
+    """A valid access token's claims for `user`, with `changes` (None drops a claim)."""
+    claims: dict[str, object] = {
+        "sub": str(user.id),
+        "purpose": "access",
+        "pwd": password_fingerprint(user.hashed_password),
+        "exp": _in(5),
+    }
+    claims.update(changes)
+    return {name: value for name, value in claims.items() if value is not None}
+
+
+def test_a_well_formed_token_is_accepted(client: TestClient, users: UserFactory) -> None:
+    """The control for the bad tokens below: each differs from this one in one claim."""
+    user = users.create()
+    assert client.get(ME, headers=_bearer(_signed(_claims(user)))).status_code == 200
+
+
 @pytest.mark.parametrize(
-    "make_token",
+    ("changes", "key", "alg"),
     [
-        lambda user_id: "not-a-jwt",
-        lambda user_id: _signed({"sub": user_id, "exp": _in(-1)}),
-        lambda user_id: _signed({"sub": user_id}),
-        lambda user_id: _signed({"exp": _in(5)}),
-        lambda user_id: _signed({"sub": user_id, "exp": _in(5)}, key="another-key" * 4),
-        lambda user_id: _signed({"sub": user_id, "exp": _in(5)}, alg="HS512"),
-        lambda user_id: _signed({"sub": "not-a-number", "exp": _in(5)}),
-        lambda user_id: _signed({"sub": "999999", "exp": _in(5)}),
+        ({"exp": _in(-1)}, TEST_SECRET_KEY, "HS256"),
+        ({"exp": None}, TEST_SECRET_KEY, "HS256"),
+        ({"sub": None}, TEST_SECRET_KEY, "HS256"),
+        ({}, "another-key" * 4, "HS256"),
+        ({}, TEST_SECRET_KEY, "HS512"),
+        ({"sub": "not-a-number"}, TEST_SECRET_KEY, "HS256"),
+        ({"sub": "999999"}, TEST_SECRET_KEY, "HS256"),
+        ({"purpose": None}, TEST_SECRET_KEY, "HS256"),
+        ({"purpose": "password-reset"}, TEST_SECRET_KEY, "HS256"),
+        ({"purpose": "email-verification"}, TEST_SECRET_KEY, "HS256"),
+        ({"pwd": None}, TEST_SECRET_KEY, "HS256"),
+        ({"pwd": "0" * 32}, TEST_SECRET_KEY, "HS256"),
     ],
     ids=[
-        "garbage",
         "expired",
         "no-exp",
         "no-sub",
@@ -52,20 +78,30 @@ def test_missing_token_is_401(client: TestClient) -> None:
         "other-algorithm",
         "non-numeric-sub",
         "unknown-user",
+        "no-purpose",
+        "reset-purpose",
+        "verification-purpose",
+        "no-password-fingerprint",
+        "other-password",
     ],
 )
-def test_bad_token_is_401(client: TestClient, users: UserFactory, make_token: object) -> None:
+def test_bad_token_is_401(
+    client: TestClient, users: UserFactory, changes: dict[str, object], key: str, alg: str
+) -> None:
     user = users.create()
-    assert callable(make_token)
-    response = client.get(ME, headers=_bearer(make_token(str(user.id))))
+    response = client.get(ME, headers=_bearer(_signed(_claims(user, **changes), key=key, alg=alg)))
     assert response.status_code == 401
     assert response.json() == {"detail": "Could not validate credentials"}
+
+
+def test_garbage_token_is_401(client: TestClient) -> None:
+    assert client.get(ME, headers=_bearer("not-a-jwt")).status_code == 401
 
 
 def test_unsigned_token_is_401(client: TestClient, users: UserFactory) -> None:
     user = users.create()
     header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"  # {"alg":"none","typ":"JWT"}
-    body = jwt.encode({"sub": str(user.id), "exp": _in(5)}, "k", algorithm="HS256").split(".")[1]
+    body = _signed(_claims(user)).split(".")[1]
     response = client.get(ME, headers=_bearer(f"{header}.{body}."))
     assert response.status_code == 401
 
@@ -90,9 +126,12 @@ def test_token_of_a_deleted_user_is_401(
     assert client.get(ME, headers=headers).status_code == 401
 
 
-def test_issued_token_is_hs256_with_expiry_and_user_id_subject() -> None:
-    token = create_access_token("7", secret_key=TEST_SECRET_KEY, expires_in=timedelta(minutes=5))
+def test_issued_token_is_hs256_with_expiry_purpose_and_subject() -> None:
+    token = create_token(
+        TokenPurpose.ACCESS, "7", secret_key=TEST_SECRET_KEY, expires_in=timedelta(minutes=5)
+    )
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     claims = jwt.get_unverified_claims(token)
     assert claims["sub"] == "7"
+    assert claims["purpose"] == "access"
     assert claims["exp"] > datetime.now(UTC).timestamp()

@@ -23,17 +23,17 @@ def test_patch_me_updates_the_name(client: TestClient, auth_headers: dict[str, s
     assert client.get(ME, headers=auth_headers).json()["full_name"] == "Grace Hopper"
 
 
-def test_patch_me_changes_the_password_given_the_current_one(
+def test_patch_me_changes_the_password_and_ends_older_tokens(
     client: TestClient, users: UserFactory
 ) -> None:
     user = users.create()
+    headers = users.login_headers(client, user)
     response = client.patch(
-        ME,
-        headers=users.login_headers(client, user),
-        json={"password": NEW_PASSWORD, "current_password": DEFAULT_PASSWORD},
+        ME, headers=headers, json={"password": NEW_PASSWORD, "current_password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 200
     assert users.login_headers(client, user, password=NEW_PASSWORD)
+    assert client.get(ME, headers=headers).status_code == 401  # issued before the change
     old = client.post(
         "/api/v1/auth/token", data={"username": user.email, "password": DEFAULT_PASSWORD}
     )

@@ -18,3 +18,16 @@ class TooManyLoginAttemptsError(DomainError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.headers = {"Retry-After": str(retry_after)}
+
+
+class EmailNotVerifiedError(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    detail = "Email address not verified: follow the link in the verification mail first"
+
+
+class InvalidResetTokenError(DomainError):
+    detail = "The password reset token is invalid, expired or already used"
+
+
+class InvalidVerificationTokenError(DomainError):
+    detail = "The email verification token is invalid or expired"

@@ -4,8 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from ..core.schemas import Text
-from ..users.schemas import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH
+from ..core.schemas import RequestBody, Text
+from ..users.schemas import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, Email, Password
 
 
 class LoginForm(BaseModel):
@@ -19,3 +19,24 @@ class LoginForm(BaseModel):
 class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  # the OAuth2 token type
+
+
+# A signed JWT is a few hundred characters; anything far longer is not one of ours.
+TokenText = Annotated[Text, Field(min_length=1, max_length=2048)]
+
+
+class PasswordRecovery(RequestBody):
+    email: Email
+
+
+class PasswordReset(RequestBody):
+    token: TokenText
+    new_password: Password
+
+
+class EmailVerification(RequestBody):
+    token: TokenText
+
+
+class Message(BaseModel):
+    message: str

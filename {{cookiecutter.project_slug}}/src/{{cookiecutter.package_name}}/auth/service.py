@@ -1,30 +1,44 @@
-"""Checking a login and issuing its access token."""
-
-from datetime import timedelta
+"""Checking a login, resetting a password with a mailed token, verifying an email address."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
 from ..core.db import end_read_transaction
 from ..core.security import (
+    TokenPurpose,
     check_password,
-    create_access_token,
+    hash_password,
     in_hashing_thread,
     spend_password_check_time,
 )
 from ..users.models import User
 from ..users.schemas import normalise_email
-from ..users.service import get_user_by_email
-from .exceptions import IncorrectLoginError, TooManyLoginAttemptsError
+from ..users.service import get_user_by_email, mark_verified, replace_password
+from .exceptions import (
+    EmailNotVerifiedError,
+    IncorrectLoginError,
+    InvalidResetTokenError,
+    InvalidVerificationTokenError,
+    TooManyLoginAttemptsError,
+)
 from .throttle import LoginThrottle
+from .tokens import user_of_token
 
 
 async def authenticate(
-    session: AsyncSession, *, email: str, password: str, client: str, throttle: LoginThrottle
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    throttle: LoginThrottle,
+    require_verified: bool,
 ) -> User:
-    """The active user with these credentials; upgrades an outdated password hash on the way.
+    """The active (and, if required, verified) user with these credentials; upgrades an
+    outdated password hash on the way.
 
     Failures are counted per account and client; past the limit even a right password waits.
+    Only the right password learns that the address is not verified yet.
     """
     email = normalise_email(email)
     throttle_key = f"{email}|{client}"
@@ -41,15 +55,31 @@ async def authenticate(
         throttle.record_failure(throttle_key)
         raise IncorrectLoginError
     throttle.reset(throttle_key)
+    if require_verified and not user.is_verified:
+        raise EmailNotVerifiedError
     if check.new_hash is not None:
         user.hashed_password = check.new_hash
         await session.commit()
     return user
 
 
-def issue_access_token(user: User, *, settings: Settings) -> str:
-    return create_access_token(
-        str(user.id),
-        secret_key=settings.secret_key,
-        expires_in=timedelta(minutes=settings.access_token_expire_minutes),
-    )
+async def reset_with_token(
+    session: AsyncSession, *, token: str, new_password: str, settings: Settings
+) -> None:
+    """Set a new password with a mailed reset token. The token dies with the old password
+    hash it carries, so it works once, and so do every token issued before the reset."""
+    user = await user_of_token(session, token, TokenPurpose.PASSWORD_RESET, settings=settings)
+    if user is None:
+        raise InvalidResetTokenError
+    await end_read_transaction(session)
+    new_hash = await in_hashing_thread(hash_password, new_password)
+    if not await replace_password(session, user=user, new_hash=new_hash):
+        raise InvalidResetTokenError  # another reset with this token came first
+
+
+async def verify_address(session: AsyncSession, *, token: str, settings: Settings) -> User:
+    """Mark the address verified; following the link again changes nothing."""
+    user = await user_of_token(session, token, TokenPurpose.EMAIL_VERIFICATION, settings=settings)
+    if user is None:
+        raise InvalidVerificationTokenError
+    return await mark_verified(session, user=user)

@@ -78,6 +78,27 @@ class Settings(BaseSettings):
     # When set, GET /metrics answers only `Authorization: Bearer <this token>`.
     metrics_token: OptionalSecret = None
 {%- endif %}
+    # Outgoing mail (password recovery, email verification). Without SMTP_HOST no mail is
+    # sent: each one is logged as a warning instead, so development needs no mail server.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    # Credentials, when the server asks for them; empty: no authentication.
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    # Upgrade the connection with STARTTLS (required when on; never when off).
+    smtp_tls: bool = True
+    # Seconds to wait for the SMTP server; a failed send is logged, never raised.
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    # The mails' From: header, an address or "Name <address>".
+    emails_from: str = "noreply@example.com"
+    # Where the client app lives: when set, mails link to {PUBLIC_URL}/reset-password?token=...
+    # and {PUBLIC_URL}/verify-email?token=...; the token itself is in every mail either way.
+    public_url: str = ""
+    # Lifetimes of the mailed tokens.
+    password_reset_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    email_verification_token_expire_minutes: int = Field(default=48 * 60, ge=1, le=30 * 24 * 60)
+    # Registration mails a verification link; until it is followed the account cannot log in.
+    email_verification_required: bool = False
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -1,11 +1,13 @@
-"""Password hashing and JWT access tokens."""
+"""Password hashing, and signed JWTs that each serve one purpose."""
 
+import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from functools import lru_cache
-from typing import TypeVar, TypeVarTuple, Unpack
+from typing import Any, TypeVar, TypeVarTuple, Unpack
 
 from anyio import CapacityLimiter, to_thread
 from jose import JWTError, jwt
@@ -66,16 +68,39 @@ def spend_password_check_time(password: str) -> None:
     _password_context.verify(password, _dummy_hash())
 
 
-def create_access_token(subject: str, *, secret_key: str, expires_in: timedelta) -> str:
+class TokenPurpose(StrEnum):
+    """What a token is for: each is accepted only for the purpose it names, so an access token
+    never resets a password, nor a reset token opens the API."""
+
+    ACCESS = "access"
+    PASSWORD_RESET = "password-reset"  # noqa: S105  # nosec B105  # a purpose, not a secret
+    EMAIL_VERIFICATION = "email-verification"
+
+
+def create_token(
+    purpose: TokenPurpose,
+    subject: str,
+    *,
+    secret_key: str,
+    expires_in: timedelta,
+    claims: Mapping[str, str] | None = None,
+) -> str:
     now = datetime.now(UTC)
-    claims = {"sub": subject, "iat": now, "exp": now + expires_in}
-    return str(jwt.encode(claims, secret_key, algorithm=JWT_ALGORITHM))
+    payload = {
+        **(claims or {}),
+        "sub": subject,
+        "purpose": str(purpose),
+        "iat": now,
+        "exp": now + expires_in,
+    }
+    return str(jwt.encode(payload, secret_key, algorithm=JWT_ALGORITHM))
 
 
-def read_access_token_subject(token: str, *, secret_key: str) -> str | None:
-    """The token's subject, or None when it is malformed, forged or expired."""
+def read_token(purpose: TokenPurpose, token: str, *, secret_key: str) -> dict[str, Any] | None:
+    """The token's claims, or None when it is malformed, forged, expired or for another
+    purpose; `sub` is then a string."""
     try:
-        claims = jwt.decode(
+        claims: dict[str, Any] = jwt.decode(
             token,
             secret_key,
             algorithms=[JWT_ALGORITHM],
@@ -83,5 +108,11 @@ def read_access_token_subject(token: str, *, secret_key: str) -> str | None:
         )
     except JWTError:
         return None
-    subject = claims.get("sub")
-    return subject if isinstance(subject, str) else None
+    if claims.get("purpose") != purpose or not isinstance(claims.get("sub"), str):
+        return None
+    return claims
+
+
+def password_fingerprint(hashed_password: str) -> str:
+    """Changes whenever the password does; a token that carries it dies with the password."""
+    return hashlib.sha256(hashed_password.encode()).hexdigest()[:32]

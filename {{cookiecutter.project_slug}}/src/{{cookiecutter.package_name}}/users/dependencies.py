@@ -1,4 +1,5 @@
-"""Who is calling: the bearer token's user, and the superuser gate."""
+"""Who is calling: the bearer token's user, the superuser gate, and the user a superuser
+manages (`{user_id}`)."""
 
 from typing import Annotated
 
@@ -6,13 +7,15 @@ from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
 from ..auth.router import router as auth_router
+from ..auth.tokens import user_of_token
 from ..core.config import SettingsDep
 from ..core.db import SessionDep
-from ..core.security import read_access_token_subject
+from ..core.schemas import ResourceId
+from ..core.security import TokenPurpose
 from ..domains import API_PREFIX
 from .exceptions import InvalidCredentialsError, NotSuperuserError
 from .models import User
-from .service import get_user
+from .service import get_existing_user
 
 TOKEN_URL = API_PREFIX + auth_router.url_path_for("login")
 
@@ -26,12 +29,8 @@ async def get_current_user(
 ) -> User:
     if token is None:
         raise InvalidCredentialsError
-    subject = read_access_token_subject(token, secret_key=settings.secret_key)
-    if subject is None or not subject.isdecimal():
-        raise InvalidCredentialsError
-    user = await get_user(session, user_id=int(subject))
-    # A deleted or deactivated user's tokens stop working at once, not at expiry.
-    if user is None or not user.is_active:
+    user = await user_of_token(session, token, TokenPurpose.ACCESS, settings=settings)
+    if user is None:
         raise InvalidCredentialsError
     return user
 
@@ -46,3 +45,11 @@ async def get_current_superuser(user: CurrentUser) -> User:
 
 
 CurrentSuperuser = Annotated[User, Depends(get_current_superuser)]
+
+
+async def get_managed_user(session: SessionDep, _: CurrentSuperuser, user_id: ResourceId) -> User:
+    """Superusers only: anyone else gets a 403 before learning whether the user exists."""
+    return await get_existing_user(session, user_id=user_id)
+
+
+ManagedUser = Annotated[User, Depends(get_managed_user)]

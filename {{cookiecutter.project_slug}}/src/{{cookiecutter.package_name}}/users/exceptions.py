@@ -24,3 +24,13 @@ class InvalidCredentialsError(DomainError):
 class NotSuperuserError(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     detail = "Superuser privileges are required"
+
+
+class UserNotFoundError(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    detail = "User not found"
+
+
+class SelfLockoutError(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    detail = "Superusers cannot deactivate or delete their own account"

@@ -16,3 +16,6 @@ class User(IdMixin, TimestampMixin, Base):
     full_name: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     is_superuser: Mapped[bool] = mapped_column(default=False)
+    # Followed the link of the verification mail (or a password reset mail, which proves the
+    # same); EMAIL_VERIFICATION_REQUIRED refuses logins until then.
+    is_verified: Mapped[bool] = mapped_column(default=False)

@@ -67,6 +67,12 @@ class UserUpdate(RequestBody):
         return self
 
 
+class UserStatusUpdate(RequestBody):
+    """What a superuser may change on another account: deactivate it, or reactivate it."""
+
+    is_active: bool
+
+
 class UserPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -75,6 +81,7 @@ class UserPublic(BaseModel):
     full_name: str | None
     is_active: bool
     is_superuser: bool
+    is_verified: bool
     created_at: datetime
     updated_at: datetime
 

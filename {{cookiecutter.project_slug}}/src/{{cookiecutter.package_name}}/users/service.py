@@ -1,13 +1,18 @@
 """Queries and writes on users."""
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.db import end_read_transaction
 from ..core.pagination import PageParams, Paginated, paginate
 from ..core.security import check_password, hash_password, in_hashing_thread
-from .exceptions import CurrentPasswordIncorrectError, EmailAlreadyRegisteredError
+from .exceptions import (
+    CurrentPasswordIncorrectError,
+    EmailAlreadyRegisteredError,
+    SelfLockoutError,
+    UserNotFoundError,
+)
 from .models import User
 from .schemas import UserCreate, UserUpdate
 
@@ -15,10 +20,25 @@ from .schemas import UserCreate, UserUpdate
 _BY_ID = select(User).where(User.id == bindparam("user_id"))
 _BY_EMAIL = select(User).where(User.email == bindparam("email"))
 _ALL = select(User).order_by(User.id)
+# Compares the hash too: of two resets with one token, exactly one wins.
+_REPLACE_PASSWORD = (
+    update(User)
+    .where(User.id == bindparam("user_id"), User.hashed_password == bindparam("old_hash"))
+    .values(hashed_password=bindparam("new_hash"), is_verified=True)
+    .returning(User.id)
+    .execution_options(synchronize_session=False)
+)
 
 
 async def get_user(session: AsyncSession, *, user_id: int) -> User | None:
     return await session.scalar(_BY_ID, {"user_id": user_id})
+
+
+async def get_existing_user(session: AsyncSession, *, user_id: int) -> User:
+    user = await get_user(session, user_id=user_id)
+    if user is None:
+        raise UserNotFoundError
+    return user
 
 
 async def get_user_by_email(session: AsyncSession, *, email: str) -> User | None:
@@ -30,13 +50,18 @@ async def list_users(session: AsyncSession, *, page: PageParams) -> Paginated[Us
 
 
 async def create_user(
-    session: AsyncSession, *, user_in: UserCreate, is_superuser: bool = False
+    session: AsyncSession,
+    *,
+    user_in: UserCreate,
+    is_superuser: bool = False,
+    is_verified: bool = False,
 ) -> User:
     user = User(
         email=user_in.email,
         hashed_password=await in_hashing_thread(hash_password, user_in.password),
         full_name=user_in.full_name,
         is_superuser=is_superuser,
+        is_verified=is_verified,
     )
     session.add(user)
     try:
@@ -64,3 +89,43 @@ async def update_user(session: AsyncSession, *, user: User, user_in: UserUpdate)
         user.hashed_password = new_hash
     await session.commit()
     return user
+
+
+async def replace_password(session: AsyncSession, *, user: User, new_hash: str) -> bool:
+    """Set a new password hash, if the stored one is still the one `user` was loaded with
+    (False when another change came first). Receiving the reset mail proves the address, so
+    the account counts as verified too."""
+    replaced = await session.scalar(
+        _REPLACE_PASSWORD,
+        {"user_id": user.id, "old_hash": user.hashed_password, "new_hash": new_hash},
+    )
+    await session.commit()
+    return replaced is not None
+
+
+async def mark_verified(session: AsyncSession, *, user: User) -> User:
+    user.is_verified = True
+    await session.commit()
+    return user
+
+
+def _refuse_self_lockout(user: User, acting: User) -> None:
+    # The acting superuser always stays active, so the API can never leave no superuser.
+    if user.id == acting.id:
+        raise SelfLockoutError
+
+
+async def set_active(session: AsyncSession, *, user: User, is_active: bool, acting: User) -> User:
+    """(De)activate `user`; a deactivated user's tokens stop working at their next request."""
+    if not is_active:
+        _refuse_self_lockout(user, acting)
+    user.is_active = is_active
+    await session.commit()
+    return user
+
+
+async def delete_user(session: AsyncSession, *, user: User, acting: User) -> None:
+    """Delete `user` and (by the foreign keys' ON DELETE CASCADE) everything they own."""
+    _refuse_self_lockout(user, acting)
+    await session.delete(user)
+    await session.commit()

@@ -1,0 +1,81 @@
+"""The account mails: a password reset token, and an email verification token. Handlers
+send them as background tasks, after the answer has gone out."""
+
+import logging
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from ..core.config import Settings
+from ..core.db import DRIVER_CONNECTION_ERRORS
+from ..core.security import TokenPurpose
+from ..mail.render import render_mail
+from ..mail.sender import MailSender
+from ..users.models import User
+from ..users.service import get_user_by_email
+from .tokens import issue_user_token, lifetime_minutes
+
+logger = logging.getLogger(__name__)
+
+_DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, *DRIVER_CONNECTION_ERRORS)
+
+
+def describe_minutes(minutes: int) -> str:
+    """`minutes` as a mail says it: "30 minutes", "1 hour", "48 hours"."""
+    amount, unit = (minutes // 60, "hour") if minutes % 60 == 0 else (minutes, "minute")
+    return f"{amount} {unit}" if amount == 1 else f"{amount} {unit}s"
+
+
+@dataclass(frozen=True, slots=True)
+class AccountMails:
+    settings: Settings
+    sender: MailSender
+    session_factory: async_sessionmaker[AsyncSession]
+
+    async def _send(
+        self, user: User, purpose: TokenPurpose, *, template: str, subject: str, link_path: str
+    ) -> None:
+        """Mail `user` a token for `purpose`, with a link to PUBLIC_URL/`link_path` if set."""
+        token = issue_user_token(user, purpose, settings=self.settings)
+        base = self.settings.public_url.rstrip("/")
+        mail = render_mail(
+            template,
+            to=user.email,
+            subject=subject,
+            email=user.email,
+            token=token,
+            link=f"{base}/{link_path}?{urlencode({'token': token})}" if base else None,
+            expires_in=describe_minutes(lifetime_minutes(purpose, self.settings)),
+        )
+        await self.sender.send(mail)
+
+    async def send_password_reset(self, email: str) -> None:
+        """The account is looked up here, after the answer, so that neither the answer nor its
+        timing tells whether it exists. Unknown and deactivated accounts get no mail."""
+        try:
+            async with self.session_factory() as session:
+                user = await get_user_by_email(session, email=email)
+        except _DATABASE_ERRORS as error:
+            # The answer is long gone: say what happened in one line, as a failed send does.
+            logger.error("Could not look up the account for a password reset mail: %r", error)
+            return
+        if user is None or not user.is_active:
+            return
+        await self._send(
+            user,
+            TokenPurpose.PASSWORD_RESET,
+            template="password_reset",
+            subject="Reset your password",
+            link_path="reset-password",
+        )
+
+    async def send_verification(self, user: User) -> None:
+        await self._send(
+            user,
+            TokenPurpose.EMAIL_VERIFICATION,
+            template="verify_email",
+            subject="Verify your email address",
+            link_path="verify-email",
+        )

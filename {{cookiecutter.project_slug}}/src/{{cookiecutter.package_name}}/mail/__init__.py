@@ -1,0 +1,1 @@
+"""Outgoing mail: Jinja2 templates rendered to plain text and HTML, sent over SMTP."""
