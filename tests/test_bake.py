@@ -88,10 +88,7 @@ def test_nothing_is_left_unrendered(baked: Path, answers: dict[str, Any]) -> Non
         )
     ]
     leftovers = [
-        str(path)
-        for path in rendered
-        # The mails' Jinja templates (rendered by the app, not by cookiecutter) keep their tags.
-        if path.suffix != ".jinja" and UNRENDERED_TAG.search((baked / path).read_text())
+        str(path) for path in rendered if UNRENDERED_TAG.search((baked / path).read_text())
     ]
     assert leftovers == []
     assert all((baked / folder).is_dir() for folder in verbatim)
