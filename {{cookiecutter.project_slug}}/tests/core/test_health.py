@@ -1,3 +1,6 @@
+import threading
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,25 +29,32 @@ UNREACHABLE_DATABASES = [
 
 
 @pytest.fixture(params=UNREACHABLE_DATABASES)
-def broken(settings: Settings, request: pytest.FixtureRequest) -> Settings:
-    return settings.model_copy(update={"database_url": request.param})
-
-
-def test_readiness_is_503_when_the_database_is_unreachable(broken: Settings) -> None:
+def broken_client(settings: Settings, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    broken = settings.model_copy(update={"database_url": request.param})
     with TestClient(create_app(broken)) as client:
-        liveness = client.get("/health")
-        readiness = client.get("/health/ready")
+        threads_before = set(threading.enumerate())
+        yield client
+        # aiosqlite stops a connection that failed to open on its own thread, which then
+        # reports back to the event loop: wait for it while TestClient's loop still runs (on
+        # a busy machine it could otherwise report to a closed loop and fail a later test).
+        for thread in set(threading.enumerate()) - threads_before:
+            if thread.name.endswith("(_connection_worker_thread)"):
+                thread.join(timeout=10)
+
+
+def test_readiness_is_503_when_the_database_is_unreachable(broken_client: TestClient) -> None:
+    liveness = broken_client.get("/health")
+    readiness = broken_client.get("/health/ready")
     assert liveness.status_code == 200
     assert readiness.status_code == 503
     assert readiness.json()["detail"] == "Database unavailable"
 
 
-def test_api_answers_503_json_when_the_database_is_unreachable(broken: Settings) -> None:
-    with TestClient(create_app(broken)) as client:
-        response = client.post(
-            "/api/v1/auth/register",
-            json={"email": "a@example.com", "password": "long enough password"},
-        )
+def test_api_answers_503_json_when_the_database_is_unreachable(broken_client: TestClient) -> None:
+    response = broken_client.post(
+        "/api/v1/auth/register",
+        json={"email": "a@example.com", "password": "long enough password"},
+    )
     assert response.status_code == 503
     assert response.json() == {"detail": "Service temporarily unavailable"}
     assert response.headers["Retry-After"] == "5"
