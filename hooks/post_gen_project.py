@@ -18,6 +18,9 @@ ANSWERS: dict[str, str] = {
     "use_docker": {{ cookiecutter.use_docker | string | tojson }},
     "ci": {{ cookiecutter.ci | string | tojson }},
     "observability": {{ cookiecutter.observability | string | tojson }},
+    "admin": {{ cookiecutter.admin | string | tojson }},
+    "background_jobs": {{ cookiecutter.background_jobs | string | tojson }},
+    "kubernetes": {{ cookiecutter.kubernetes | string | tojson }},
 }
 METRICS_FILES = (f"src/{PACKAGE_NAME}/core/metrics.py", "tests/core/test_metrics.py")
 TRACING_FILES = (f"src/{PACKAGE_NAME}/core/tracing.py", "tests/core/test_tracing.py")

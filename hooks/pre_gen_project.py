@@ -25,6 +25,9 @@ CHOICE_ANSWERS: dict[str, str] = {
     "use_docker": {{ cookiecutter.use_docker | string | tojson }},
     "ci": {{ cookiecutter.ci | string | tojson }},
     "observability": {{ cookiecutter.observability | string | tojson }},
+    "admin": {{ cookiecutter.admin | string | tojson }},
+    "background_jobs": {{ cookiecutter.background_jobs | string | tojson }},
+    "kubernetes": {{ cookiecutter.kubernetes | string | tojson }},
 }
 
 # Mirrors the lists in cookiecutter.json. Cookiecutter checks `--no-input key=value`
@@ -35,6 +38,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "use_docker": ("y", "n"),
     "ci": ("github", "gitlab", "none"),
     "observability": ("prometheus", "otel", "none"),
+    "admin": ("y", "n"),
+    "background_jobs": ("none", "celery"),
+    "kubernetes": ("n", "y"),
 }
 
 # Top-level packages the baked project imports; a same-named package would shadow them.

@@ -129,8 +129,8 @@ class Variant:
     installed: bool = False
 
 
-# As cookiecutter-django does: the defaults (every optional part on), each other value of each
-# choice on its own, and every optional part off.
+# As cookiecutter-django does: the defaults, each other value of each choice on its own, every
+# optional part off (py311-...) and every optional part on (py313-...).
 VARIANTS = [
     Variant("defaults", installed=True),
     *(
@@ -146,6 +146,9 @@ VARIANTS = [
             "ci": "none",
             "open_source_license": "Apache-2.0",
             "observability": "none",
+            "admin": "n",
+            "background_jobs": "none",
+            "kubernetes": "n",
         },
         installed=True,
     ),
@@ -156,6 +159,9 @@ VARIANTS = [
             "project_name": "Task Tracker",
             "open_source_license": "Proprietary",
             "observability": "otel",
+            "admin": "y",
+            "background_jobs": "celery",
+            "kubernetes": "y",
         },
         installed=True,
     ),
