@@ -33,6 +33,8 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     ("ci", "gitlab"): (".gitlab-ci.yml",),
     ("observability", "prometheus"): METRICS_FILES,
     ("observability", "otel"): (*METRICS_FILES, *TRACING_FILES),
+    # docs/ holds only the admin's screenshot, which the README shows.
+    ("admin", "y"): (f"src/{PACKAGE_NAME}/admin", "tests/admin", "docs"),
 }
 
 MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))

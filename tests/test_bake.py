@@ -11,6 +11,7 @@ from typing import Any
 
 import editorconfig
 import pytest
+from binaryornot.check import is_binary
 from cookiecutter.utils import create_env_with_context
 
 from .harness import (
@@ -36,6 +37,7 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("ci", "gitlab"): frozenset({".gitlab-ci.yml"}),
     ("observability", "prometheus"): _METRICS_FILES,
     ("observability", "otel"): _METRICS_FILES | _TRACING_FILES,
+    ("admin", "y"): frozenset({"src/{package}/admin", "tests/admin", "docs"}),
 }
 LICENSE_TEXT = {
     "MIT": "Permission is hereby granted",
@@ -64,7 +66,12 @@ def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _text_files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file() and path.name != ".env"]
+    """Every file but .env and images (which cookiecutter, like this, tells by binaryornot)."""
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and path.name != ".env" and not is_binary(str(path))
+    ]
 
 
 def _copied_verbatim(answers: dict[str, Any]) -> list[str]:
