@@ -120,6 +120,22 @@ def test_only_the_chosen_observability_is_installed(baked: Path, answers: dict[s
     assert "sentry-sdk" in names  # SENTRY_DSN works whatever the choice
 
 
+# What only the admin site brings: its package and dependencies, setting, README section.
+ADMIN_MARKERS = re.compile(r"sqladmin|wtforms|itsdangerous|admin_enabled|/admin\b", re.IGNORECASE)
+
+
+def test_the_admin_site_is_baked_only_when_chosen(baked: Path, answers: dict[str, Any]) -> None:
+    mentions = sorted(
+        str(path.relative_to(baked))
+        for path in _text_files(baked)
+        if ADMIN_MARKERS.search(path.read_text())
+    )
+    if answers["admin"] == "n":
+        assert mentions == []
+    else:
+        assert {"pyproject.toml", "constraints.txt", "README.md", ".env.example"} <= set(mentions)
+
+
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
     rows = _optional_paths(answers)
     kept = {
