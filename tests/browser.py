@@ -1,11 +1,11 @@
-"""A real browser for the template's tests: Debian's chromium driven by Playwright (never
+"""Fixtures for tests in a real browser: Debian's chromium driven by Playwright (never
 `playwright install`, which downloads one), and a record of what each page loaded, so a test
-can assert that nothing left the app's origin and no script failed."""
+can assert that nothing left the app's origin and no script failed. tests/conftest.py loads
+them; a test module provides `base_url`, the served app's origin."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 RENDER_TIMEOUT_MS = 30_000
+VIEWPORT = {"width": 1440, "height": 720}  # wide enough for the admin's list and filters
 
 
 @dataclass
@@ -69,8 +70,8 @@ class Traffic:
         assert not missing, f"not loaded from the app: {missing}; loaded: {self.local}"
 
 
-@contextmanager
-def chromium() -> Iterator[Browser]:
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.is_file():
         pytest.fail(
             f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium); "
@@ -82,10 +83,16 @@ def chromium() -> Iterator[Browser]:
         browser.close()
 
 
-@contextmanager
-def watched_page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
-    """A page in a fresh context (no cookies) on `traffic.origin`, watched by `traffic`."""
-    context = browser.new_context(base_url=traffic.origin)
+@pytest.fixture
+def traffic(base_url: str) -> Traffic:
+    """What the page does; a module using these fixtures defines `base_url`, the origin."""
+    return Traffic(origin=base_url)
+
+
+@pytest.fixture
+def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
+    """A page in a fresh context (no cookies) on the origin, watched by `traffic`."""
+    context = browser.new_context(base_url=traffic.origin, viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(RENDER_TIMEOUT_MS)
     page.route("**/*", traffic.route)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from .baked_project import PASSWORD, InstalledProject, register_and_login
-from .browser import Traffic, chromium, watched_page
+from .browser import Traffic
 from .conftest import variant
 from .postgres import PostgresServer
 
@@ -31,36 +31,22 @@ SUPERUSER_PASSWORD = "the administrator's own password"
 USER_EMAIL = "someone@example.com"
 # A few todos of the user's own, so the list (and its screenshot) shows more than one row.
 EXISTING_TITLES = ("Renew the passport", "Book the dentist", "Plan the garden")
-VIEWPORT = {"width": 1440, "height": 720}
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def server(project: InstalledProject, postgres: PostgresServer) -> Iterator[str]:
+def base_url(project: InstalledProject, postgres: PostgresServer) -> Iterator[str]:
     """The bake served by gunicorn on PostgreSQL, with a superuser made by its CLI."""
     database_url = postgres.create_database("admin")
-    project.run("alembic", "upgrade", "head", DATABASE_URL=database_url)
-    project.run(
-        project.path.name,  # the console script is named after the project
-        "create-superuser",
-        "--email",
-        SUPERUSER_EMAIL,
-        DATABASE_URL=database_url,
-        SUPERUSER_PASSWORD=SUPERUSER_PASSWORD,
-    )
-    with project.gunicorn(DATABASE_URL=database_url) as running:
+    with project.gunicorn_with_superuser(
+        database_url, SUPERUSER_EMAIL, SUPERUSER_PASSWORD
+    ) as running:
         yield running.base_url
 
 
 @pytest.fixture(scope="module")
-def api(server: str) -> Iterator[httpx.Client]:
+def api(base_url: str) -> Iterator[httpx.Client]:
     """The API, as the regular user (registered through it) who owns some todos."""
-    with httpx.Client(base_url=server, timeout=30) as client:
+    with httpx.Client(base_url=base_url, timeout=30) as client:
         client.headers.update(register_and_login(client, USER_EMAIL))
         for title in EXISTING_TITLES:
             assert client.post("/api/v1/todos", json={"title": title}).status_code == 201
@@ -72,18 +58,6 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = Path(os.environ.get(ARTIFACTS_ENV) or tmp_path_factory.mktemp("artifacts"))
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-@pytest.fixture
-def traffic(server: str) -> Traffic:
-    return Traffic(origin=server)
-
-
-@pytest.fixture
-def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
-    with watched_page(browser, traffic) as page:
-        page.set_viewport_size(VIEWPORT)
-        yield page
 
 
 def _log_in(page: Page, email: str, password: str) -> None:

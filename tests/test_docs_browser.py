@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from .baked_project import InstalledProject
-from .browser import Traffic, chromium, watched_page
+from .browser import Traffic
 from .conftest import variant
 
 # The defaults' xdist group: the bake the other tests of the defaults use is installed once.
@@ -25,37 +25,11 @@ ADMIN_PASSWORD = "the docs reader's own password"
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def base_url(project: InstalledProject, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bake served by gunicorn with its defaults, on SQLite, with one superuser."""
     database_url = f"sqlite:///{tmp_path_factory.mktemp('docs-db') / 'app.db'}"
-    project.run("alembic", "upgrade", "head", DATABASE_URL=database_url)
-    project.run(
-        project.path.name,  # the console script is named after the project
-        "create-superuser",
-        "--email",
-        ADMIN_EMAIL,
-        DATABASE_URL=database_url,
-        SUPERUSER_PASSWORD=ADMIN_PASSWORD,
-    )
-    with project.gunicorn(DATABASE_URL=database_url) as server:
+    with project.gunicorn_with_superuser(database_url, ADMIN_EMAIL, ADMIN_PASSWORD) as server:
         yield server.base_url
-
-
-@pytest.fixture
-def traffic(base_url: str) -> Traffic:
-    return Traffic(origin=base_url)
-
-
-@pytest.fixture
-def page(browser: Browser, traffic: Traffic) -> Iterator[Page]:
-    with watched_page(browser, traffic) as page:
-        yield page
 
 
 def test_swagger_ui_renders_the_operations_from_local_assets(
