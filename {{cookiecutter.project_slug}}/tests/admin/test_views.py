@@ -166,3 +166,9 @@ def test_admin_enabled_off_is_404(admin_client_with: AdminClientFactory) -> None
 def test_the_admin_is_not_in_the_openapi_document(admin: TestClient) -> None:
     paths = admin.get("/openapi.json").json()["paths"]
     assert not [path for path in paths if path.startswith("/admin")]
+
+
+def test_admin_pages_let_browsers_tell_their_origin_to_the_site_only(admin: TestClient) -> None:
+    """The app's `no-referrer` would make browsers post forms with `Origin: null`."""
+    assert admin.get("/admin/").headers["Referrer-Policy"] == "same-origin"
+    assert admin.get("/health").headers["Referrer-Policy"] == "no-referrer"
