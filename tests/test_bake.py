@@ -121,15 +121,12 @@ def test_only_the_chosen_observability_is_installed(baked: Path, answers: dict[s
 
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
-    needs = [((row,), paths) for row, paths in _optional_paths(answers).items()]
-    needs += COMBINED_PATHS.items()
-    kept = {
-        path
-        for rows, paths in needs
-        if all(answers[option] == answer for option, answer in rows)
-        for path in paths
-    }
-    expected = {path: path in kept for _, paths in needs for path in paths}
+    needs = {(row,): paths for row, paths in _optional_paths(answers).items()} | COMBINED_PATHS
+    expected: dict[str, bool] = {}  # kept when any row listing it has all its answers chosen
+    for rows, paths in needs.items():
+        chosen = all(answers[option] == answer for option, answer in rows)
+        for path in paths:
+            expected[path] = expected.get(path, False) or chosen
     assert {path: (baked / path).exists() for path in expected} == expected
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,8 @@ ENV_EXAMPLE_LINE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 # What gunicorn_conf.py and docker/entrypoint.sh read from the environment themselves.
 PROCESS_ENV_READ = re.compile(r'(?:_int_env\(|environ\.get\(|environ\[|\$\{)"?([A-Z][A-Z0-9_]*)')
 SECRET_LITERAL = re.compile(r"--from-literal=([A-Z][A-Z0-9_]*)=")
-# The Celery app's setting for its broker, written on the `jobs` branch at the same time.
+# The Celery broker's setting: the `jobs` branch adds it to .env.example; until that lands,
+# the Secret's REDIS_URL is known by this agreed name alone.
 CELERY_SETTINGS = frozenset({"REDIS_URL"})
 
 
@@ -41,25 +41,20 @@ class Manifests:
     """One bake's deploy/k8s: each file's single document, by file name."""
 
     project: Path
+    package: str
     documents: dict[str, dict[str, Any]]
 
     @classmethod
-    def read(cls, project: Path) -> Manifests:
+    def read(cls, project: Path, package: str) -> Manifests:
         documents = {}
         for path in sorted((project / MANIFESTS).iterdir()):
             [document] = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
             documents[path.name] = document
-        return cls(project, documents)
+        return cls(project, package, documents)
 
     @property
     def slug(self) -> str:
-        pyproject = tomllib.loads((self.project / "pyproject.toml").read_text())
-        name: str = pyproject["project"]["name"]
-        return name
-
-    @property
-    def package(self) -> str:
-        return next(p.name for p in (self.project / "src").iterdir() if (p / "main.py").exists())
+        return self.project.name  # cookiecutter names the bake's folder by project_slug
 
     def of_kind(self, kind: str, component: str | None = None) -> list[dict[str, Any]]:
         return [
@@ -109,8 +104,9 @@ def background_jobs(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="module")
 def manifests(background_jobs: str, tmp_path_factory: pytest.TempPathFactory) -> Manifests:
-    project = bake(tmp_path_factory.mktemp("k8s"), kubernetes="y", background_jobs=background_jobs)
-    return Manifests.read(project)
+    answers = {"kubernetes": "y", "background_jobs": background_jobs}
+    project = bake(tmp_path_factory.mktemp("k8s"), **answers)
+    return Manifests.read(project, answers_for(**answers)["package_name"])
 
 
 def _documented_env_names(project: Path) -> set[str]:
@@ -144,10 +140,6 @@ def test_the_kustomization_lists_every_manifest_and_no_other(manifests: Manifest
     listed = kustomization["resources"]
     assert len(listed) == len(set(listed))
     assert set(listed) == set(manifests.documents) - {KUSTOMIZATION}
-
-
-def test_the_worker_exists_exactly_with_celery(manifests: Manifests, background_jobs: str) -> None:
-    assert len(manifests.of_kind("Deployment", "worker")) == (background_jobs == "celery")
 
 
 def test_names_labels_and_selectors_agree(manifests: Manifests) -> None:
@@ -253,10 +245,12 @@ def test_only_the_migration_job_migrates(manifests: Manifests) -> None:
     assert job_container["command"] == [slug, "migrate"]
 
 
-def test_the_worker_runs_the_agreed_celery_command(manifests: Manifests) -> None:
+def test_a_worker_runs_the_agreed_celery_command_exactly_with_celery(
+    manifests: Manifests, background_jobs: str
+) -> None:
     workers = manifests.of_kind("Deployment", "worker")
-    package = manifests.package
-    app = f"{package}.jobs.celery_app"
+    assert len(workers) == (background_jobs == "celery")
+    app = f"{manifests.package}.jobs.celery_app"
     for worker in workers:
         [container] = worker["spec"]["template"]["spec"]["containers"]
         assert container["args"][:6] == ["celery", "--app", app, "worker", "--loglevel", "INFO"]
@@ -306,7 +300,7 @@ def _served_with_manifest_env(project: InstalledProject, manifests: Manifests) -
 
 @installed
 def test_every_path_the_server_writes_is_a_mounted_volume(project: InstalledProject) -> None:
-    manifests = Manifests.read(project.path)
+    manifests = Manifests.read(project.path, project.package)
     container = manifests.web_container()
     # The temporary folder measured below is this host's /tmp: right only if nothing moves it.
     assert not {"TMPDIR", "TEMP", "TMP"} & manifests.effective_env(container).keys()
@@ -321,7 +315,7 @@ def test_every_path_the_server_writes_is_a_mounted_volume(project: InstalledProj
 
 @installed
 def test_pods_outlive_gunicorns_graceful_shutdown(project: InstalledProject) -> None:
-    manifests = Manifests.read(project.path)
+    manifests = Manifests.read(project.path, project.package)
     pod = manifests.one("Deployment", "web")["spec"]["template"]["spec"]
     pre_stop = pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"]
     assert pre_stop[0] == "sleep"
@@ -331,7 +325,7 @@ def test_pods_outlive_gunicorns_graceful_shutdown(project: InstalledProject) -> 
 
 @installed
 def test_probe_and_scrape_paths_are_routes_of_the_app(project: InstalledProject) -> None:
-    manifests = Manifests.read(project.path)
+    manifests = Manifests.read(project.path, project.package)
     container = manifests.web_container()
     probes = {
         kind: container[kind]["httpGet"]["path"]
