@@ -324,7 +324,9 @@ def test_pods_outlive_gunicorns_graceful_shutdown(project: InstalledProject) -> 
 
 
 @installed
-def test_probe_and_scrape_paths_are_routes_of_the_app(project: InstalledProject) -> None:
+def test_probe_and_scrape_paths_are_routes_the_load_shedder_spares(
+    project: InstalledProject,
+) -> None:
     manifests = Manifests.read(project.path, project.package)
     container = manifests.web_container()
     probes = {
@@ -336,12 +338,14 @@ def test_probe_and_scrape_paths_are_routes_of_the_app(project: InstalledProject)
         "livenessProbe": "/health",
         "readinessProbe": "/health/ready",
     }
-    # Every route's full path (FastAPI's own walk: included routers know only their part).
+    # Every route's full path (FastAPI's own walk: included routers know only their part),
+    # then the paths never refused under load (a shed probe would restart a busy pod).
     script = (
         "from fastapi.routing import iter_route_contexts; "
-        f"from {project.package}.main import create_app; "
-        "print(*(c.path_format for c in iter_route_contexts(create_app().routes)))"
+        f"from {project.package}.main import POLLED_PATHS, create_app; "
+        "print(*(c.path_format for c in iter_route_contexts(create_app().routes))); "
+        "print(*POLLED_PATHS)"
     )
-    routes = set(project.run("python", "-c", script).stdout.split())
+    routes, polled = project.run("python", "-c", script).stdout.splitlines()[-2:]
     scraped = _scrape_annotations(manifests)["prometheus.io/path"]
-    assert {*probes.values(), scraped} <= routes
+    assert {*probes.values(), scraped} <= set(routes.split()) & set(polled.split())
