@@ -35,6 +35,11 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     ("observability", "otel"): (*METRICS_FILES, *TRACING_FILES),
     # docs/ holds only the admin's screenshot, which the README shows.
     ("admin", "y"): (f"src/{PACKAGE_NAME}/admin", "tests/admin", "docs"),
+    ("kubernetes", "y"): ("deploy",),
+}
+# Paths that need several answers at once: kept only when every one of them was chosen.
+COMBINED_PATHS: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
+    (("kubernetes", "y"), ("background_jobs", "celery")): ("deploy/k8s/worker-deployment.yaml",),
 }
 
 MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))
@@ -50,11 +55,17 @@ ENV_HEADER = """\
 
 
 def remove_unchosen(project_dir: Path) -> None:
-    """Delete the files and folders that belong to answers that were not chosen (and to none
-    that was)."""
-    chosen = {row for row in OPTIONAL_PATHS if ANSWERS[row[0]] == row[1]}
-    kept = {name for row in chosen for name in OPTIONAL_PATHS[row]}
-    for name in {name for paths in OPTIONAL_PATHS.values() for name in paths} - kept:
+    """Delete the files and folders of answers not chosen, unless a row whose answers were all
+    chosen lists them too."""
+    needs = [((row,), paths) for row, paths in OPTIONAL_PATHS.items()]
+    needs += COMBINED_PATHS.items()
+    kept = {
+        name
+        for rows, paths in needs
+        if all(ANSWERS[option] == answer for option, answer in rows)
+        for name in paths
+    }
+    for name in {name for _, paths in needs for name in paths} - kept:
         path = project_dir / name
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)

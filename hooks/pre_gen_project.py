@@ -179,6 +179,12 @@ RULES: list[Rule] = [
         )
         for field, answer in CHOICE_ANSWERS.items()
     ),
+    (
+        "kubernetes",
+        CHOICE_ANSWERS["kubernetes"],
+        lambda v: v == "n" or CHOICE_ANSWERS["use_docker"] == "y",
+        "deploys the project's Docker image: answer use_docker=y (or kubernetes=n)",
+    ),
 ]
 
 

@@ -38,6 +38,13 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("observability", "prometheus"): _METRICS_FILES,
     ("observability", "otel"): _METRICS_FILES | _TRACING_FILES,
     ("admin", "y"): frozenset({"src/{package}/admin", "tests/admin", "docs"}),
+    ("kubernetes", "y"): frozenset({"deploy"}),
+}
+# The files that need several answers at once (the hook's COMBINED_PATHS).
+COMBINED_PATHS: dict[tuple[tuple[str, str], ...], frozenset[str]] = {
+    (("kubernetes", "y"), ("background_jobs", "celery")): frozenset(
+        {"deploy/k8s/worker-deployment.yaml"}
+    ),
 }
 LICENSE_TEXT = {
     "MIT": "Permission is hereby granted",
@@ -137,14 +144,12 @@ def test_the_admin_site_is_baked_only_when_chosen(baked: Path, answers: dict[str
 
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:
-    rows = _optional_paths(answers)
-    kept = {
-        path
-        for (option, answer), paths in rows.items()
-        if answers[option] == answer
-        for path in paths
-    }
-    expected = {path: path in kept for paths in rows.values() for path in paths}
+    needs = {(row,): paths for row, paths in _optional_paths(answers).items()} | COMBINED_PATHS
+    expected: dict[str, bool] = {}  # kept when any row listing it has all its answers chosen
+    for rows, paths in needs.items():
+        chosen = all(answers[option] == answer for option, answer in rows)
+        for path in paths:
+            expected[path] = expected.get(path, False) or chosen
     assert {path: (baked / path).exists() for path in expected} == expected
 
 
@@ -161,6 +166,8 @@ def test_the_post_generation_hook_removes_the_files_listed_here() -> None:
     assert {row: frozenset(paths) for row, paths in hook_table.items()} == _optional_paths(
         answers_for()
     )
+    combined = load_hook("post_gen_project")["COMBINED_PATHS"]
+    assert {rows: frozenset(paths) for rows, paths in combined.items()} == COMBINED_PATHS
 
 
 def test_every_license_is_baked_by_a_variant() -> None:

@@ -4,6 +4,7 @@ runs the project's checks, and the template's own workflow runs this suite."""
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .harness import CHOICES, TEMPLATE_ROOT, TOOLS_BIN, bake, run
+from .harness import CHOICES, TEMPLATE_ROOT, TOOLS_BIN, bake, clean_environment, run
 from .postgres import ADMIN_URL_ENV
 
 TEST_COMMAND = "bash scripts/test.sh"
@@ -26,6 +27,9 @@ CHECKS = (
     "alembic upgrade head",
     "pytest",
 )
+# With kubernetes=y: the manifests against Kubernetes' schemas.
+MANIFESTS_CHECK = "kubernetes-validate --strict --quiet deploy/k8s/*.yaml"
+PATH_WITH_TOOLS = f"{TOOLS_BIN}:{os.environ['PATH']}"
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,21 @@ def test_ci_lints_and_builds_the_image_only_with_docker(baked: BakedCi) -> None:
     docker_checks = ("hadolint Dockerfile", f"docker build --tag {baked.project.name}:ci .")
     ran = {check: runs(lines, check) is not None for check in docker_checks}
     assert ran == dict.fromkeys(docker_checks, baked.use_docker)
+
+
+@pytest.mark.parametrize("ci", [ci for ci, ci_file in CI_FILES.items() if ci_file])
+def test_ci_validates_the_kubernetes_manifests_only_with_kubernetes(
+    ci: str, tmp_path: Path
+) -> None:
+    ci_file = CI_FILES[ci]
+    assert ci_file is not None
+    without = ci_file.shell_lines(bake(tmp_path / "n", ci=ci))
+    assert runs(without, MANIFESTS_CHECK) is None
+    project = bake(tmp_path / "y", ci=ci, kubernetes="y")
+    ci_file.validate(project)
+    assert runs(ci_file.shell_lines(project), MANIFESTS_CHECK) is not None
+    # The same command, with this suite's kubernetes-validate, passes on the bake.
+    run(["bash", "-c", MANIFESTS_CHECK], cwd=project, env=clean_environment(PATH=PATH_WITH_TOOLS))
 
 
 def test_template_workflow_matches_the_github_workflow_schema() -> None:

@@ -87,6 +87,12 @@ def test_invalid_answer_is_rejected_with_one_error_line(
     assert_hook_rejected(run_bake(tmp_path, "--no-input", **{field: value}), field)
 
 
+def test_kubernetes_without_the_docker_image_is_rejected(tmp_path: Path) -> None:
+    baked = run_bake(tmp_path, "--no-input", kubernetes="y", use_docker="n")
+    assert_hook_rejected(baked, "kubernetes")
+    assert "use_docker=y" in baked.hook_error_lines()[0]
+
+
 @pytest.mark.parametrize(("field", "value"), BAD_CHOICES)
 def test_invalid_choice_on_the_command_line_is_rejected_before_baking(
     tmp_path: Path, field: str, value: str

@@ -42,7 +42,7 @@ from .mail.sender import MailSender
 {%- if metrics %}
 
 # Polled by machines every few seconds: never refused by load shedding (an overloaded worker
-# is exactly when they matter), and not access-logged when they succeed.
+# is exactly when they matter), not access-logged when they succeed, and not measured.
 POLLED_PATHS = PROBE_PATHS | {METRICS_PATH}
 {%- else %}
 
@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 {%- if metrics %}
     # Outermost: requests the load shedder refuses are counted too.
-    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(MetricsMiddleware, exempt_paths=POLLED_PATHS)
 {%- endif %}
 
     app.include_router(health_router)

@@ -32,6 +32,12 @@ def test_development_runs_without_a_secret_key() -> None:
     assert _settings().secret_key == DEVELOPMENT_SECRET_KEY
 
 
+def test_required_email_verification_needs_a_mail_server() -> None:
+    with pytest.raises(ValueError, match="EMAIL_VERIFICATION_REQUIRED needs SMTP_HOST"):
+        _settings(email_verification_required=True)
+    assert _settings(email_verification_required=True, smtp_host="mail").smtp_host == "mail"
+
+
 def test_load_settings_reports_a_bad_configuration_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

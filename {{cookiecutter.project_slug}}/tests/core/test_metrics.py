@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.core.metrics import (
     MULTIPROCESS_DIR_VARIABLE,
     count_checked_out_connections,
 )
-from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.main import POLLED_PATHS, create_app
 
 TODO_ROUTE = "/api/v1/todos/{todo_id}"
 
@@ -65,14 +65,18 @@ def test_paths_no_route_matches_share_one_label(client: TestClient) -> None:
 
 
 def test_unknown_methods_share_one_label(client: TestClient) -> None:
-    labels = {"method": "other", "route": "/health", "status": "405"}
+    labels = {"method": "other", "route": TODO_ROUTE, "status": "405"}
     before = value(scrape(client), "http_requests_total", **labels)
-    client.request("PURGE", "/health")
+    client.request("PURGE", "/api/v1/todos/1")
     assert value(scrape(client), "http_requests_total", **labels) - before == 1
 
 
-def test_the_scrape_itself_is_the_request_in_flight(client: TestClient) -> None:
-    assert value(scrape(client), "http_requests_in_flight") == 1
+def test_probes_and_scrapes_are_not_measured(client: TestClient) -> None:
+    for path in POLLED_PATHS:
+        client.get(path)
+    samples = scrape(client)
+    assert not [labels for _, labels in samples if dict(labels).get("route") in POLLED_PATHS]
+    assert value(samples, "http_requests_in_flight") == 0
 
 
 def checked_out_connections() -> float | None:

@@ -101,7 +101,8 @@ class Settings(BaseSettings):
     # Lifetimes of the mailed tokens.
     password_reset_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
     email_verification_token_expire_minutes: int = Field(default=48 * 60, ge=1, le=30 * 24 * 60)
-    # Registration mails a verification link; until it is followed the account cannot log in.
+    # Registration mails a verification link; until it is followed the account cannot log in
+    # (so SMTP_HOST is required with it).
     email_verification_required: bool = False
 
     @field_validator("log_level", mode="before")
@@ -136,6 +137,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
                 "characters when ENVIRONMENT=production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _require_mail_server_for_verification(self) -> "Settings":
+        if self.email_verification_required and not self.smtp_host:
+            raise ValueError(
+                "EMAIL_VERIFICATION_REQUIRED needs SMTP_HOST: without a mail server no new "
+                "account could ever log in"
             )
         return self
 

@@ -66,10 +66,13 @@ def _contexts_by_route(routes: Sequence[BaseRoute]) -> dict[int, list[RouteConte
 
 
 class MetricsMiddleware:
-    """Count and time every HTTP request by route template, method and status."""
+    """Count and time every HTTP request by route template, method and status, except those
+    to `exempt_paths`: probes and scrapes are noise in an operator's rates and latencies, and
+    each request measured costs a few writes to the workers' metric files."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, exempt_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.exempt_paths = exempt_paths
         self.contexts: dict[int, list[RouteContext]] | None = None  # built on first use
         # Label children looked up once each (the label sets are bounded, see above).
         self.series: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
@@ -86,7 +89,7 @@ class MetricsMiddleware:
         return next((c.path_format for c in matching if c.path_format), UNMATCHED_ROUTE)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.exempt_paths:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
