@@ -33,6 +33,8 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     ("ci", "gitlab"): (".gitlab-ci.yml",),
     ("observability", "prometheus"): METRICS_FILES,
     ("observability", "otel"): (*METRICS_FILES, *TRACING_FILES),
+    # docs/ holds only the admin's screenshot, which the README shows.
+    ("admin", "y"): (f"src/{PACKAGE_NAME}/admin", "tests/admin", "docs"),
     ("kubernetes", "y"): ("deploy",),
 }
 # Paths that need several answers at once: kept only when every one of them was chosen.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Refresh the baked project's constraints.txt: bake with the oldest Python choice (once per
-# observability answer), run the bake's own `make lock` (uv, universal: every platform and
-# Python from that one up), and keep the result with the project's name templated. Pins that
+# combination of the answers that change the dependencies), run the bake's own `make lock`
+# (uv, universal: every platform and Python from that one up), and keep the result with the project's name templated. Pins that
 # still fit are kept; pass UPGRADE=1 for the newest versions: bash scripts/lock.sh UPGRADE=1
 set -euo pipefail
 
@@ -16,19 +16,28 @@ oldest=$("$tools/python" -c '
 import json, sys
 versions = json.load(open(sys.argv[1]))["python_version"]
 print(min(versions, key=lambda version: tuple(map(int, version.split(".")))))' "$repo/cookiecutter.json")
-# Each observability answer installs its own packages: lock each, then merge them into one
-# template whose `{% if %}` blocks render each answer's own lock.
-answers=$("$tools/python" -c '
-import json, sys
-print(*json.load(open(sys.argv[1]))["observability"])' "$repo/cookiecutter.json")
+# These options' answers install packages of their own: lock each combination of their
+# answers, then merge the locks into one template whose `{% if %}` blocks render each
+# combination's own lock.
+options=observability,admin
+combinations=$("$tools/python" -c '
+import itertools, json, sys
+choices = json.load(open(sys.argv[1]))
+options = sys.argv[2].split(",")
+for combination in itertools.product(*(choices[option] for option in options)):
+    print(",".join(combination))' "$repo/cookiecutter.json" "$options")
 locks=()
-for answer in $answers; do
-    "$tools/cookiecutter" --no-input -o "$scratch/$answer" "$repo" project_name=lock-refresh \
-        python_version="$oldest" observability="$answer" >/dev/null
-    make --no-print-directory -C "$scratch/$answer/lock-refresh" lock BIN="$tools" "$@"
-    locks+=("$answer=$scratch/$answer/lock-refresh/constraints.txt")
+for combination in $combinations; do
+    IFS=, read -r -a answers <<<"$combination"
+    IFS=, read -r -a names <<<"$options"
+    settings=()
+    for i in "${!names[@]}"; do settings+=("${names[$i]}=${answers[$i]}"); done
+    "$tools/cookiecutter" --no-input -o "$scratch/$combination" "$repo" project_name=lock-refresh \
+        python_version="$oldest" "${settings[@]}" >/dev/null
+    make --no-print-directory -C "$scratch/$combination/lock-refresh" lock BIN="$tools" "$@"
+    locks+=("$combination=$scratch/$combination/lock-refresh/constraints.txt")
 done
-"$tools/python" "$repo/scripts/merge_locks.py" observability "${locks[@]}" |
+"$tools/python" "$repo/scripts/merge_locks.py" "$options" "${locks[@]}" |
     sed 's/\block-refresh (pyproject.toml)/{{ cookiecutter.project_slug }} (pyproject.toml)/' \
     >"$repo/$lock"
 echo "Wrote $lock"

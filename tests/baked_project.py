@@ -84,6 +84,24 @@ class InstalledProject:
             yield server
 
     @contextmanager
+    def gunicorn_with_superuser(
+        self, database_url: str, email: str, password: str
+    ) -> Iterator[RunningServer]:
+        """gunicorn on `database_url`, migrated to head, with a superuser made by the
+        project's own CLI."""
+        self.run("alembic", "upgrade", "head", DATABASE_URL=database_url)
+        self.run(
+            self.path.name,  # the console script is named after the project
+            "create-superuser",
+            "--email",
+            email,
+            DATABASE_URL=database_url,
+            SUPERUSER_PASSWORD=password,
+        )
+        with self.gunicorn(DATABASE_URL=database_url) as server:
+            yield server
+
+    @contextmanager
     def serve(self, **env: str) -> Iterator[httpx.Client]:
         """Serve with gunicorn; yields a client for it."""
         with (

@@ -11,6 +11,9 @@ from .baked_project import InstalledProject
 from .harness import VARIANTS
 from .postgres import ADMIN_URL_ENV, PostgresCluster, PostgresServer
 
+# The browser fixtures (browser, page, traffic) for the tests that drive Chromium.
+pytest_plugins = ["tests.browser"]
+
 # Installed and exercised end to end; each variant's tests share one worker (xdist_group) so
 # it is installed once.
 INSTALLED = {each.id: each for each in VARIANTS if each.installed}

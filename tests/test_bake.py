@@ -11,6 +11,7 @@ from typing import Any
 
 import editorconfig
 import pytest
+from binaryornot.check import is_binary
 from cookiecutter.utils import create_env_with_context
 
 from .harness import (
@@ -36,6 +37,7 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("ci", "gitlab"): frozenset({".gitlab-ci.yml"}),
     ("observability", "prometheus"): _METRICS_FILES,
     ("observability", "otel"): _METRICS_FILES | _TRACING_FILES,
+    ("admin", "y"): frozenset({"src/{package}/admin", "tests/admin", "docs"}),
     ("kubernetes", "y"): frozenset({"deploy"}),
 }
 # The files that need several answers at once (the hook's COMBINED_PATHS).
@@ -71,7 +73,12 @@ def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _text_files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file() and path.name != ".env"]
+    """Every file but .env and images (which cookiecutter, like this, tells by binaryornot)."""
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and path.name != ".env" and not is_binary(str(path))
+    ]
 
 
 def _copied_verbatim(answers: dict[str, Any]) -> list[str]:
@@ -118,6 +125,22 @@ def test_only_the_chosen_observability_is_installed(baked: Path, answers: dict[s
     assert ("prometheus-client" in names) == (chosen != "none")
     assert ("opentelemetry-sdk" in names) == (chosen == "otel")
     assert "sentry-sdk" in names  # SENTRY_DSN works whatever the choice
+
+
+# What only the admin site brings: its package and dependencies, setting, README section.
+ADMIN_MARKERS = re.compile(r"sqladmin|wtforms|itsdangerous|admin_enabled|/admin\b", re.IGNORECASE)
+
+
+def test_the_admin_site_is_baked_only_when_chosen(baked: Path, answers: dict[str, Any]) -> None:
+    mentions = sorted(
+        str(path.relative_to(baked))
+        for path in _text_files(baked)
+        if ADMIN_MARKERS.search(path.read_text())
+    )
+    if answers["admin"] == "n":
+        assert mentions == []
+    else:
+        assert {"pyproject.toml", "constraints.txt", "README.md", ".env.example"} <= set(mentions)
 
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 {%- set metrics = cookiecutter.observability != "none" -%}
 {%- set tracing = cookiecutter.observability == "otel" -%}
+{%- set admin = cookiecutter.admin == "y" -%}
 """The ASGI application factory. Servers call `create_served_app()` (gunicorn_conf.py names
 it); importing this module reads no settings, configures nothing and opens nothing."""
 
@@ -10,7 +11,9 @@ from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import async_sessionmaker
-
+{% if admin %}
+from .admin.setup import mount_admin
+{%- endif %}
 from .auth.throttle import LoginThrottle
 from .core.config import Settings, get_settings
 from .core.db import create_db_engine
@@ -51,6 +54,10 @@ POLLED_PATHS = PROBE_PATHS
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     engine = create_db_engine(app.state.settings)
     app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
+{%- if admin %}
+    if app.state.settings.admin_enabled:
+        app.state.admin_sessions.configure(bind=engine)
+{%- endif %}
 {%- if metrics %}
     count_checked_out_connections(engine)
 {%- endif %}
@@ -129,6 +136,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix=API_PREFIX,
             responses=error_responses(status.HTTP_503_SERVICE_UNAVAILABLE),
         )
+{%- if admin %}
+    if settings.admin_enabled:
+        app.state.admin_sessions = mount_admin(app, settings)
+{%- endif %}
     return app
 
 

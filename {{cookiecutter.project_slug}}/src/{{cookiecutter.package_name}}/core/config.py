@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+{%- if cookiecutter.admin == "y" %}
+    # The admin site at /admin, for active superusers; off: /admin is 404.
+    admin_enabled: bool = True
+{%- endif %}
     # Unhandled errors are reported to this Sentry project; unset, Sentry is not even imported.
     sentry_dsn: OptionalSecret = None
 {%- if cookiecutter.observability != "none" %}
