@@ -33,6 +33,12 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     ("ci", "gitlab"): (".gitlab-ci.yml",),
     ("observability", "prometheus"): METRICS_FILES,
     ("observability", "otel"): (*METRICS_FILES, *TRACING_FILES),
+    ("background_jobs", "celery"): (
+        f"src/{PACKAGE_NAME}/jobs/celery_app.py",
+        f"src/{PACKAGE_NAME}/jobs/tasks.py",
+        f"src/{PACKAGE_NAME}/mail/queued.py",
+        "tests/jobs/test_celery.py",
+    ),
 }
 
 MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))
