@@ -38,6 +38,7 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
         f"src/{PACKAGE_NAME}/jobs/tasks.py",
         f"src/{PACKAGE_NAME}/mail/queued.py",
         "tests/jobs/test_celery.py",
+        "tests/redis_server.py",
     ),
 }
 

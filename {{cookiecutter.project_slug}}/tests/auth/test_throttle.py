@@ -13,7 +13,7 @@ from {{ cookiecutter.package_name }}.main import create_app
 
 {% if cookiecutter.background_jobs == "celery" -%}
 from ..conftest import ClientFactory
-{%- endif %}
+{% endif -%}
 from ..factories import DEFAULT_PASSWORD, UserFactory
 {%- if cookiecutter.background_jobs == "celery" %}
 from ..smtp_server import free_port
@@ -97,7 +97,7 @@ def test_logins_wait_while_redis_is_unreachable(
         assert answer.status_code == 503
         assert answer.headers["Retry-After"] == "5"
         assert answer.json() == {"detail": "Login is unavailable for a moment; retry later"}
-{%- else %}
+{%- else -%}
 @pytest.mark.anyio
 async def test_throttle_forgets_failures_outside_its_window(
     monkeypatch: pytest.MonkeyPatch,

@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import worker_process_init, worker_process_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -57,9 +57,19 @@ def _configure_from_environment(sender: Celery, **_: object) -> None:
 def use_settings(settings: Settings) -> None:
     """Point the Celery app at these settings' Redis instead of the environment's (the web
     app does, with the settings it was created with)."""
-    celery_app.close()  # its pooled broker connections are to the previous URL
     celery_app.conf.update(celery_config(settings))
     _worker.settings = settings
+
+
+def enqueue(task: "Task[..., Any]", *args: Any) -> None:
+    """Queue `task(*args)`. Raises kombu's OperationalError when the broker cannot be reached.
+
+    Each message goes over a connection of its own to the broker configured now: the web
+    process queues a job or a mail now and then, so it keeps no idle connection to Redis in
+    each worker, and a pooled connection cannot outlive a change of REDIS_URL.
+    """
+    with celery_app.connection_for_write() as connection:
+        task.apply_async(args, producer=connection.Producer())
 
 
 @dataclass

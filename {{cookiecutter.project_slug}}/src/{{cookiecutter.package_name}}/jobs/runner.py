@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends
 from kombu.exceptions import OperationalError
 
+from .celery_app import enqueue
 from .exceptions import JobQueueUnavailableError
 from .tasks import run_job_task
 
@@ -17,7 +18,7 @@ JobStarter = Callable[[int], Awaitable[None]]
 async def _enqueue(job_id: int) -> None:
     # Publishing blocks on the broker's socket: keep it off the event loop.
     try:
-        await asyncio.to_thread(run_job_task.delay, job_id)
+        await asyncio.to_thread(enqueue, run_job_task, job_id)
     except OperationalError as error:
         raise JobQueueUnavailableError from error
 

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from kombu.exceptions import OperationalError
 
+from ..jobs.celery_app import enqueue
 from ..jobs.tasks import send_mail_task
 from .render import Mail
 from .sender import MailSender
@@ -20,7 +21,7 @@ class QueuedMailSender(MailSender):
     async def send(self, mail: Mail) -> bool:
         try:
             # Publishing blocks on the broker's socket: keep it off the event loop.
-            await asyncio.to_thread(send_mail_task.delay, asdict(mail))
+            await asyncio.to_thread(enqueue, send_mail_task, asdict(mail))
         except OperationalError as error:
             logger.error("Could not queue the mail %r: %s", mail.subject, error)
             return False
