@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Refresh the baked project's constraints.txt: bake with the oldest Python choice (once per
-# observability answer), run the bake's own `make lock` (uv, universal: every platform and
+# combination of observability and background_jobs answers), run the bake's own `make lock` (uv, universal: every platform and
 # Python from that one up), and keep the result with the project's name templated. Pins that
 # still fit are kept; pass UPGRADE=1 for the newest versions: bash scripts/lock.sh UPGRADE=1
 set -euo pipefail
@@ -16,19 +16,24 @@ oldest=$("$tools/python" -c '
 import json, sys
 versions = json.load(open(sys.argv[1]))["python_version"]
 print(min(versions, key=lambda version: tuple(map(int, version.split(".")))))' "$repo/cookiecutter.json")
-# Each observability answer installs its own packages: lock each, then merge them into one
-# template whose `{% if %}` blocks render each answer's own lock.
-answers=$("$tools/python" -c '
-import json, sys
-print(*json.load(open(sys.argv[1]))["observability"])' "$repo/cookiecutter.json")
+# Each observability and each background_jobs answer installs its own packages: lock each
+# combination, then merge them into one template whose `{% if %}` blocks render each
+# combination's own lock.
+combinations=$("$tools/python" -c '
+import itertools, json, sys
+choices = json.load(open(sys.argv[1]))
+for answers in itertools.product(choices["observability"], choices["background_jobs"]):
+    print(",".join(answers))' "$repo/cookiecutter.json")
 locks=()
-for answer in $answers; do
-    "$tools/cookiecutter" --no-input -o "$scratch/$answer" "$repo" project_name=lock-refresh \
-        python_version="$oldest" observability="$answer" >/dev/null
-    make --no-print-directory -C "$scratch/$answer/lock-refresh" lock BIN="$tools" "$@"
-    locks+=("$answer=$scratch/$answer/lock-refresh/constraints.txt")
+for answers in $combinations; do
+    IFS=, read -r observability background_jobs <<<"$answers"
+    "$tools/cookiecutter" --no-input -o "$scratch/$answers" "$repo" project_name=lock-refresh \
+        python_version="$oldest" observability="$observability" \
+        background_jobs="$background_jobs" >/dev/null
+    make --no-print-directory -C "$scratch/$answers/lock-refresh" lock BIN="$tools" "$@"
+    locks+=("$answers=$scratch/$answers/lock-refresh/constraints.txt")
 done
-"$tools/python" "$repo/scripts/merge_locks.py" observability "${locks[@]}" |
+"$tools/python" "$repo/scripts/merge_locks.py" observability,background_jobs "${locks[@]}" |
     sed 's/\block-refresh (pyproject.toml)/{{ cookiecutter.project_slug }} (pyproject.toml)/' \
     >"$repo/$lock"
 echo "Wrote $lock"
