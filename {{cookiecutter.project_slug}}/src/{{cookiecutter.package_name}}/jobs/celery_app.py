@@ -41,8 +41,12 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_soft_time_limit": settings.job_soft_time_limit,
         "task_time_limit": settings.job_time_limit,
         # An unacknowledged message (its worker died without a word, e.g. SIGKILL or a lost
-        # machine) goes back to the queue this many seconds after it was delivered.
-        "broker_transport_options": {"visibility_timeout": settings.job_visibility_timeout},
+        # machine) goes back to the queue this many seconds after it was delivered: workers
+        # look for such messages when they start and every 10 s (kombu's default is 100 s).
+        "broker_transport_options": {
+            "visibility_timeout": settings.job_visibility_timeout,
+            "unacked_restore_throttle": 1,
+        },
         "result_expires": settings.job_result_expire_seconds,
         "broker_connection_retry_on_startup": True,
         "worker_hijack_root_logger": False,
