@@ -11,6 +11,7 @@ from typing import Any
 
 import editorconfig
 import pytest
+import yaml
 from cookiecutter.utils import create_env_with_context
 
 from .harness import (
@@ -36,6 +37,15 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("ci", "gitlab"): frozenset({".gitlab-ci.yml"}),
     ("observability", "prometheus"): _METRICS_FILES,
     ("observability", "otel"): _METRICS_FILES | _TRACING_FILES,
+    ("background_jobs", "celery"): frozenset(
+        {
+            "src/{package}/jobs/celery_app.py",
+            "src/{package}/jobs/tasks.py",
+            "src/{package}/mail/queued.py",
+            "tests/jobs/test_celery.py",
+            "tests/redis_server.py",
+        }
+    ),
 }
 LICENSE_TEXT = {
     "MIT": "Permission is hereby granted",
@@ -111,6 +121,21 @@ def test_only_the_chosen_observability_is_installed(baked: Path, answers: dict[s
     assert ("prometheus-client" in names) == (chosen != "none")
     assert ("opentelemetry-sdk" in names) == (chosen == "otel")
     assert "sentry-sdk" in names  # SENTRY_DSN works whatever the choice
+
+
+def test_celery_and_redis_come_only_with_background_jobs_celery(
+    baked: Path, answers: dict[str, Any]
+) -> None:
+    pyproject = tomllib.loads((baked / "pyproject.toml").read_text())
+    names = {re.split(r"[\[>=<]", spec)[0] for spec in pyproject["project"]["dependencies"]}
+    celery = answers["background_jobs"] == "celery"
+    assert {"celery", "redis"} & names == ({"celery", "redis"} if celery else set())
+    assert ("REDIS_URL" in (baked / ".env.example").read_text()) == celery
+    assert ("worker:" in (baked / "Makefile").read_text()) == celery
+    compose = baked / "compose.yaml"
+    if compose.exists():
+        services = yaml.safe_load(compose.read_text())["services"]
+        assert {"redis", "worker"} & set(services) == ({"redis", "worker"} if celery else set())
 
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:

@@ -22,7 +22,7 @@ import pytest
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject, register_and_login
 from .conftest import variant
-from .harness import clean_environment
+from .harness import clean_environment, run
 from .postgres import PostgresServer, free_port
 from .test_mail import SlowInbox, slow_smtp_server
 
@@ -221,13 +221,11 @@ def test_a_job_whose_worker_is_killed_mid_run_completes_after_redelivery(stack: 
     api = stack.api
     owner = register_and_login(api, "survivor@example.com")
     assert api.post("/api/v1/todos", headers=owner, json={"title": "kept"}).status_code == 201
-    lock = subprocess.Popen(
-        [str(stack.project.bin / "python"), "-c", HOLD_TODOS_LOCK, stack.database_url],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    hold_lock = [str(stack.project.bin / "python"), "-c", HOLD_TODOS_LOCK, stack.database_url]
+    # Leaving the block closes the holder's standard input: it rolls back and exits.
+    with subprocess.Popen(
+        hold_lock, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as lock:
         assert lock.stdout is not None
         assert lock.stdout.readline().strip() == "locked"
         location = api.post("/api/v1/todos/export", headers=owner).headers["Location"]
@@ -239,13 +237,21 @@ def test_a_job_whose_worker_is_killed_mid_run_completes_after_redelivery(stack: 
         killed = stack.workers[-1]
         os.killpg(killed.pid, signal.SIGKILL)
         killed.wait(timeout=10)
-    finally:
-        assert lock.stdin is not None
-        lock.stdin.close()
-        lock.wait(timeout=10)
     assert api.get(location, headers=owner).json()["status"] == "running"
 
     stack.start_worker()
     job = _finished_job(api, owner, location)
     assert job["status"] == "succeeded", job
     assert [todo["title"] for todo in job["result"]["todos"]] == ["kept"]
+
+
+def test_make_worker_runs_the_agreed_command(project: InstalledProject) -> None:
+    command = run(["make", "--dry-run", "worker"], cwd=project.path).stdout
+    assert command.split() == [
+        ".venv/bin/celery",
+        "--app",
+        f"{project.package}.jobs.celery_app",
+        "worker",
+        "--loglevel",
+        "INFO",
+    ]
