@@ -77,7 +77,7 @@ class LoginThrottle:
     """Counts recent failures per key in memory.
 
     Each gunicorn worker keeps its own counts, so the effective limit is
-    `max_failures x workers`; the `celery` answer of the template counts in Redis instead.
+    `max_failures x workers`; put a shared store behind this class to make it exact.
     """
 
     def __init__(self, *, max_failures: int, window_seconds: float, max_keys: int = 100_000):
