@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from celery import Celery, Task
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import setup_logging, worker_process_init, worker_process_shutdown
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ..core.config import Settings, get_settings
 from ..core.db import create_db_engine
+from ..core.logging import configure_logging
 
 T = TypeVar("T")
 
@@ -49,13 +50,19 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         },
         "result_expires": settings.job_result_expire_seconds,
         "broker_connection_retry_on_startup": True,
-        "worker_hijack_root_logger": False,
     }
 
 
 @celery_app.on_configure.connect
 def _configure_from_environment(sender: Celery, **_: object) -> None:
     sender.config_from_object(celery_config(get_settings()))
+
+
+@setup_logging.connect
+def _log_like_the_app(**_: object) -> None:
+    """The worker logs in the app's format and level (JSON lines in production) instead of
+    Celery's own."""
+    configure_logging(get_settings())
 
 
 def use_settings(settings: Settings) -> None:
