@@ -6,15 +6,11 @@ killed mid-run is delivered again and completes."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,7 +19,8 @@ import pytest
 from .baked_project import TEST_SECRET_KEY, InstalledProject, register_and_login
 from .conftest import variant
 from .harness import clean_environment, run
-from .postgres import PostgresServer, free_port
+from .postgres import PostgresServer
+from .redis_server import redis_server
 from .test_mail import SlowInbox, slow_smtp_server
 
 pytestmark = [
@@ -49,36 +46,6 @@ connection.cursor().execute("LOCK TABLE todos IN ACCESS EXCLUSIVE MODE")
 print("locked", flush=True)
 sys.stdin.read()
 """
-
-
-def _redis_answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-@contextmanager
-def redis_server(log: Path) -> Iterator[str]:
-    """Debian's redis-server on a free port, in memory only; yields its URL."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is needed (Debian: apt-get install redis-server)"
-    port = free_port()
-    options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    with log.open("w") as output:
-        process = subprocess.Popen([binary, *options], stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 10
-        while not _redis_answers(port):
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def start_worker(project: InstalledProject, env: dict[str, str]) -> subprocess.Popen[bytes]:
