@@ -36,6 +36,13 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     # docs/ holds only the admin's screenshot, which the README shows.
     ("admin", "y"): (f"src/{PACKAGE_NAME}/admin", "tests/admin", "docs"),
     ("kubernetes", "y"): ("deploy",),
+    ("background_jobs", "celery"): (
+        f"src/{PACKAGE_NAME}/jobs/celery_app.py",
+        f"src/{PACKAGE_NAME}/jobs/tasks.py",
+        f"src/{PACKAGE_NAME}/mail/queued.py",
+        "tests/jobs/test_celery.py",
+        "tests/redis_server.py",
+    ),
 }
 # Paths that need several answers at once: kept only when every one of them was chosen.
 COMBINED_PATHS: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {

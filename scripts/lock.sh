@@ -19,7 +19,7 @@ print(min(versions, key=lambda version: tuple(map(int, version.split(".")))))' "
 # These options' answers install packages of their own: lock each combination of their
 # answers, then merge the locks into one template whose `{% if %}` blocks render each
 # combination's own lock.
-options=observability,admin
+options=observability,admin,background_jobs
 combinations=$("$tools/python" -c '
 import itertools, json, sys
 choices = json.load(open(sys.argv[1]))

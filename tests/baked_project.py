@@ -39,6 +39,8 @@ def register_and_login(client: httpx.Client, email: str) -> dict[str, str]:
 class InstalledProject:
     path: Path
     package: str
+    # The Redis its served apps use (REDIS_URL), for a bake with background_jobs=celery.
+    redis_url: str | None = None
 
     @property
     def bin(self) -> Path:
@@ -70,8 +72,9 @@ class InstalledProject:
     def gunicorn(self, **env: str) -> Iterator[RunningServer]:
         """gunicorn with the project's own gunicorn_conf.py (two workers unless told)."""
         port = free_port()
+        redis = {"REDIS_URL": self.redis_url} if self.redis_url else {}
         environment = clean_environment(
-            **{"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", **env}
+            **{"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", **redis, **env}
         )
         command = [str(self.bin / "gunicorn"), "-c", "gunicorn_conf.py"]
         with running_server(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ import pytest
 from .baked_project import InstalledProject
 from .harness import VARIANTS
 from .postgres import ADMIN_URL_ENV, PostgresCluster, PostgresServer
+from .redis_server import redis_server
 
 # The browser fixtures (browser, page, traffic) for the tests that drive Chromium.
 pytest_plugins = ["tests.browser"]
@@ -41,10 +43,16 @@ def postgres() -> Iterator[PostgresServer]:
 @pytest.fixture(scope="session", params=[variant(name) for name in INSTALLED])
 def project(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> InstalledProject:
-    """A baked variant installed in its own venv (parametrise indirectly to pick variants)."""
+) -> Iterator[InstalledProject]:
+    """A baked variant installed in its own venv (parametrise indirectly to pick variants);
+    with background_jobs=celery, with a Redis of its own that the servers it starts use."""
     answers = INSTALLED[request.param].answers
-    return InstalledProject.create(tmp_path_factory.mktemp(request.param), answers)
+    project = InstalledProject.create(tmp_path_factory.mktemp(request.param), answers)
+    if answers.get("background_jobs") != "celery":
+        yield project
+        return
+    with redis_server(tmp_path_factory.mktemp("redis") / "redis.log") as redis_url:
+        yield dataclasses.replace(project, redis_url=redis_url)
 
 
 @pytest.fixture

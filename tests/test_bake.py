@@ -11,6 +11,7 @@ from typing import Any
 
 import editorconfig
 import pytest
+import yaml
 from binaryornot.check import is_binary
 from cookiecutter.utils import create_env_with_context
 
@@ -39,6 +40,15 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("observability", "otel"): _METRICS_FILES | _TRACING_FILES,
     ("admin", "y"): frozenset({"src/{package}/admin", "tests/admin", "docs"}),
     ("kubernetes", "y"): frozenset({"deploy"}),
+    ("background_jobs", "celery"): frozenset(
+        {
+            "src/{package}/jobs/celery_app.py",
+            "src/{package}/jobs/tasks.py",
+            "src/{package}/mail/queued.py",
+            "tests/jobs/test_celery.py",
+            "tests/redis_server.py",
+        }
+    ),
 }
 # The files that need several answers at once (the hook's COMBINED_PATHS).
 COMBINED_PATHS: dict[tuple[tuple[str, str], ...], frozenset[str]] = {
@@ -141,6 +151,21 @@ def test_the_admin_site_is_baked_only_when_chosen(baked: Path, answers: dict[str
         assert mentions == []
     else:
         assert {"pyproject.toml", "constraints.txt", "README.md", ".env.example"} <= set(mentions)
+
+
+def test_celery_and_redis_come_only_with_background_jobs_celery(
+    baked: Path, answers: dict[str, Any]
+) -> None:
+    pyproject = tomllib.loads((baked / "pyproject.toml").read_text())
+    names = {re.split(r"[\[>=<]", spec)[0] for spec in pyproject["project"]["dependencies"]}
+    celery = answers["background_jobs"] == "celery"
+    assert {"celery", "redis"} & names == ({"celery", "redis"} if celery else set())
+    assert ("REDIS_URL" in (baked / ".env.example").read_text()) == celery
+    assert ("worker:" in (baked / "Makefile").read_text()) == celery
+    compose = baked / "compose.yaml"
+    if compose.exists():
+        services = yaml.safe_load(compose.read_text())["services"]
+        assert {"redis", "worker"} & set(services) == ({"redis", "worker"} if celery else set())
 
 
 def test_optional_files_follow_the_options(baked: Path, answers: dict[str, Any]) -> None:

@@ -57,7 +57,7 @@ def test_migrations_reach_head_on_postgresql_and_match_the_models(
         "WHERE schemaname = 'public'",
         database,
     )
-    assert tables == "alembic_version,todos,users"
+    assert tables == "alembic_version,jobs,todos,users"
     project.run("alembic", "check", DATABASE_URL=migrated_database)
 
 

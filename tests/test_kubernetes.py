@@ -31,9 +31,6 @@ ENV_EXAMPLE_LINE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 # What gunicorn_conf.py and docker/entrypoint.sh read from the environment themselves.
 PROCESS_ENV_READ = re.compile(r'(?:_int_env\(|environ\.get\(|environ\[|\$\{)"?([A-Z][A-Z0-9_]*)')
 SECRET_LITERAL = re.compile(r"--from-literal=([A-Z][A-Z0-9_]*)=")
-# The Celery broker's setting: the `jobs` branch adds it to .env.example; until that lands,
-# the Secret's REDIS_URL is known by this agreed name alone.
-CELERY_SETTINGS = frozenset({"REDIS_URL"})
 
 
 @dataclass(frozen=True)
@@ -222,7 +219,7 @@ def test_env_names_are_settings_or_read_by_the_server(manifests: Manifests) -> N
     readme = (manifests.project / "README.md").read_text()
     secrets = set(SECRET_LITERAL.findall(readme))
     assert {"SECRET_KEY", "DATABASE_URL"} <= secrets
-    assert secrets <= documented | CELERY_SETTINGS
+    assert secrets <= documented
     # Secrets come from the Secret alone, which every container reads.
     assert not secrets & set_in_manifests
     secret_name = f"{manifests.slug}-secrets"

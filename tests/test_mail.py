@@ -61,13 +61,22 @@ class SlowInbox:
             return [str(mail["To"]) for mail in self.mails]
 
 
-@pytest.fixture
-def inbox() -> Iterator[tuple[SlowInbox, int]]:
+@contextlib.contextmanager
+def slow_smtp_server() -> Iterator[tuple[SlowInbox, int]]:
+    """An SMTP server on a free local port, its inbox, and the port."""
     handler, port = SlowInbox(), free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    yield handler, port
-    controller.stop()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[SlowInbox, int]]:
+    with slow_smtp_server() as inbox:
+        yield inbox
 
 
 def _token_in(mail: EmailMessage) -> str:

@@ -14,16 +14,25 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi.testclient import TestClient
+{%- if cookiecutter.background_jobs == "celery" %}
+from redis import Redis
+{%- endif %}
 from sqlalchemy import Engine, create_engine, delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import configure_sqlite, create_db_engine
+{%- if cookiecutter.background_jobs == "celery" %}
+from {{ cookiecutter.package_name }}.jobs.celery_app import celery_app, close_worker_process
+{%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.models import Base
 
 from .factories import TodoFactory, UserFactory
+{%- if cookiecutter.background_jobs == "celery" %}
+from .redis_server import redis_server
+{%- endif %}
 from .smtp_server import Inbox, smtp_server
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -46,13 +55,44 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+{%- if cookiecutter.background_jobs == "celery" %}
+
+
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def redis_url() -> Iterator[str]:
+    """TEST_REDIS_URL, or a throwaway `redis-server` of this test run."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if url:
+        yield url
+        return
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_eagerly(redis_url: str) -> Iterator[None]:
+    """Tasks run in the caller (Celery's eager mode), so a test sees their effects as soon as
+    its request returns; tests/jobs/test_celery.py runs them on a real worker instead. Each
+    test then forgets the login failures it counted."""
+    celery_app.conf.task_always_eager = True
+    yield
+    close_worker_process()
+    with Redis.from_url(redis_url) as redis:
+        for key in redis.scan_iter("login-failures:*"):
+            redis.delete(key)
+{%- endif %}
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str{% if cookiecutter.background_jobs == "celery" %}, redis_url: str{% endif %}) -> Settings:
     return Settings(
         _env_file=None,  # the developer's .env must not leak into the tests
         environment="test",
         database_url=database_url,
         secret_key=TEST_SECRET_KEY,
+{%- if cookiecutter.background_jobs == "celery" %}
+        redis_url=redis_url,
+{%- endif %}
     )
 
 

@@ -13,6 +13,7 @@ DOMAINS = (
     "auth",
     "users",
     "todos",
+    "jobs",
 )
 
 

@@ -1,6 +1,7 @@
 {%- set metrics = cookiecutter.observability != "none" -%}
 {%- set tracing = cookiecutter.observability == "otel" -%}
 {%- set admin = cookiecutter.admin == "y" -%}
+{%- set celery = cookiecutter.background_jobs == "celery" -%}
 """The ASGI application factory. Servers call `create_served_app()` (gunicorn_conf.py names
 it); importing this module reads no settings, configures nothing and opens nothing."""
 
@@ -10,6 +11,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+{%- if celery %}
+from redis.asyncio import Redis
+{%- endif %}
 from sqlalchemy.ext.asyncio import async_sessionmaker
 {% if admin %}
 from .admin.setup import mount_admin
@@ -38,7 +42,12 @@ from .core.tracing import trace_app, trace_engine, tracer_provider_from_environm
 from .domains import API_PREFIX, api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
+{%- if celery %}
+from .jobs.celery_app import use_settings as use_celery_settings
+from .mail.queued import QueuedMailSender
+{%- else %}
 from .mail.sender import MailSender
+{%- endif %}
 {%- if metrics %}
 
 # Polled by machines every few seconds: never refused by load shedding (an overloaded worker
@@ -47,6 +56,10 @@ POLLED_PATHS = PROBE_PATHS | {METRICS_PATH}
 {%- else %}
 
 POLLED_PATHS = PROBE_PATHS
+{%- endif %}
+{%- if celery %}
+# Seconds a login waits for Redis (its failure counts) before its 503.
+REDIS_TIMEOUT = 2.0
 {%- endif %}
 
 
@@ -57,6 +70,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 {%- if admin %}
     if app.state.settings.admin_enabled:
         app.state.admin_sessions.configure(bind=engine)
+{%- endif %}
+{%- if celery %}
+    settings: Settings = app.state.settings
+    redis = Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=REDIS_TIMEOUT,
+        socket_connect_timeout=REDIS_TIMEOUT,
+    )
+    app.state.login_throttle = LoginThrottle(
+        redis,
+        max_failures=settings.login_max_failures,
+        window_seconds=settings.login_window_seconds,
+    )
 {%- endif %}
 {%- if metrics %}
     count_checked_out_connections(engine)
@@ -69,6 +95,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 {%- endif %}
     finally:
+{%- if celery %}
+        await redis.aclose()
+{%- endif %}
         await engine.dispose()
 
 
@@ -94,10 +123,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if docs:
         mount_docs(app)
     app.state.settings = settings
+{%- if celery %}
+    use_celery_settings(settings)
+    app.state.mail_sender = QueuedMailSender(settings)
+{%- else %}
     app.state.login_throttle = LoginThrottle(
         max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
     app.state.mail_sender = MailSender(settings)
+{%- endif %}
     register_error_handlers(app)
 
     # Added innermost first: a request meets LoadShedding, then RequestContext, ...

@@ -2,12 +2,22 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+{%- if cookiecutter.background_jobs == "celery" %}
+from pydantic import SecretStr
+from redis.asyncio import Redis
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.auth.throttle import LoginThrottle
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
+{% if cookiecutter.background_jobs == "celery" -%}
+from ..conftest import ClientFactory
+{% endif -%}
 from ..factories import DEFAULT_PASSWORD, UserFactory
+{%- if cookiecutter.background_jobs == "celery" %}
+from ..smtp_server import free_port
+{%- endif %}
 
 TOKEN = "/api/v1/auth/token"
 
@@ -47,20 +57,66 @@ def test_a_successful_login_resets_the_count(strict_client: TestClient, users: U
     assert again.status_code == 401
 
 
-def test_throttle_forgets_failures_outside_its_window(monkeypatch: pytest.MonkeyPatch) -> None:
+{% if cookiecutter.background_jobs == "celery" -%}
+def test_failures_count_across_workers(
+    settings: Settings, users: UserFactory, client_with: ClientFactory
+) -> None:
+    """Two apps, as two gunicorn workers or replicas: their failures add up in Redis."""
+    user = users.create()
+    first, second = (client_with(login_max_failures=2) for _ in range(2))
+    wrong = {"username": user.email, "password": "wrong"}
+    assert first.post(TOKEN, data=wrong).status_code == 401
+    assert second.post(TOKEN, data=wrong).status_code == 401
+    assert first.post(TOKEN, data=wrong).status_code == 429
+    assert second.post(TOKEN, data=wrong).status_code == 429
+
+
+@pytest.mark.anyio
+async def test_throttle_forgets_failures_outside_its_window(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("time.time", lambda: now[0])
+    async with Redis.from_url(redis_url) as redis:
+        throttle = LoginThrottle(redis, max_failures=2, window_seconds=60)
+        await throttle.record_failure("k")
+        await throttle.record_failure("k")
+        assert await throttle.retry_after("k") == 60
+        now[0] += 61
+        assert await throttle.retry_after("k") == 0
+
+
+def test_logins_wait_while_redis_is_unreachable(
+    client_with: ClientFactory, users: UserFactory
+) -> None:
+    """Failing safe: no login at all rather than unthrottled ones."""
+    client = client_with(redis_url=SecretStr(f"redis://127.0.0.1:{free_port()}/0"))
+    user = users.create()
+    for password in ("wrong", DEFAULT_PASSWORD):
+        answer = client.post(TOKEN, data={"username": user.email, "password": password})
+        assert answer.status_code == 503
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.json() == {"detail": "Login is unavailable for a moment; retry later"}
+{%- else -%}
+@pytest.mark.anyio
+async def test_throttle_forgets_failures_outside_its_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     now = [1000.0]
     monkeypatch.setattr("time.monotonic", lambda: now[0])
     throttle = LoginThrottle(max_failures=2, window_seconds=60)
-    throttle.record_failure("k")
-    throttle.record_failure("k")
-    assert throttle.retry_after("k") == 60
+    await throttle.record_failure("k")
+    await throttle.record_failure("k")
+    assert await throttle.retry_after("k") == 60
     now[0] += 61
-    assert throttle.retry_after("k") == 0
+    assert await throttle.retry_after("k") == 0
 
 
-def test_throttle_keeps_a_bounded_number_of_keys() -> None:
+@pytest.mark.anyio
+async def test_throttle_keeps_a_bounded_number_of_keys() -> None:
     throttle = LoginThrottle(max_failures=1, window_seconds=60, max_keys=2)
     for key in ("a", "b", "c"):
-        throttle.record_failure(key)
-    assert throttle.retry_after("a") == 0  # the oldest key was forgotten
-    assert throttle.retry_after("c") > 0
+        await throttle.record_failure(key)
+    assert await throttle.retry_after("a") == 0  # the oldest key was forgotten
+    assert await throttle.retry_after("c") > 0
+{%- endif %}

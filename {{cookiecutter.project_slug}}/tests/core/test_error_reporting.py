@@ -103,8 +103,20 @@ def test_unconfigured_the_served_app_imports_no_sentry_or_tracing() -> None:
         [sys.executable, "-c", code], env=unconfigured, capture_output=True, text=True, check=True
     )
     imported = json.loads(result.stdout)
+{%- if cookiecutter.background_jobs == "celery" %}
+    # FastAPI itself imports the OpenTelemetry API when it is installed, and redis-py (7.2 and
+    # later) its metrics SDK, unconfigured; the tracing SDK, exporter and instrumentations are
+    # this project's to load.
+    unwanted = (
+        "sentry_sdk",
+        "opentelemetry.sdk.trace",
+        "opentelemetry.exporter",
+        "opentelemetry.inst",
+    )
+{%- else %}
     # FastAPI itself imports the OpenTelemetry API when it is installed; the SDK, exporter
     # and instrumentations are this project's to load.
     unwanted = ("sentry_sdk", "opentelemetry.sdk", "opentelemetry.exporter", "opentelemetry.inst")
+{%- endif %}
     assert [name for name in imported if name.startswith(unwanted)] == []
     assert "fastapi" in imported

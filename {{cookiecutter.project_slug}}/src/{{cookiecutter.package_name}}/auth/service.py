@@ -42,19 +42,19 @@ async def authenticate(
     """
     email = normalise_email(email)
     throttle_key = f"{email}|{client}"
-    if retry_after := throttle.retry_after(throttle_key):
+    if retry_after := await throttle.retry_after(throttle_key):
         raise TooManyLoginAttemptsError(retry_after)
     user = await get_user_by_email(session, email=email)
     await end_read_transaction(session)
     if user is None:
         await in_hashing_thread(spend_password_check_time, password)
-        throttle.record_failure(throttle_key)
+        await throttle.record_failure(throttle_key)
         raise IncorrectLoginError
     check = await in_hashing_thread(check_password, password, user.hashed_password)
     if not check.valid or not user.is_active:
-        throttle.record_failure(throttle_key)
+        await throttle.record_failure(throttle_key)
         raise IncorrectLoginError
-    throttle.reset(throttle_key)
+    await throttle.reset(throttle_key)
     if require_verified and not user.is_verified:
         raise EmailNotVerifiedError
     if check.new_hash is not None:

@@ -104,6 +104,21 @@ class Settings(BaseSettings):
     # Registration mails a verification link; until it is followed the account cannot log in
     # (so SMTP_HOST is required with it).
     email_verification_required: bool = False
+{%- if cookiecutter.background_jobs == "celery" %}
+    # Redis: the Celery broker and result backend, and where failed logins are counted (so
+    # the login limit holds across workers and replicas). A secret: the URL may hold a password.
+    redis_url: SecretStr = SecretStr("redis://localhost:6379/0")
+    # A job still running after the soft limit (seconds) fails; after the hard one its worker
+    # process is killed.
+    job_soft_time_limit: int = Field(default=300, ge=1)
+    job_time_limit: int = Field(default=360, ge=1)
+    # Seconds after its delivery that a job no worker acknowledged (its worker was killed, or
+    # its machine lost) is delivered again. Above JOB_TIME_LIMIT, or a job still running would
+    # be delivered twice; jobs queued behind a dead worker wait this long.
+    job_visibility_timeout: int = Field(default=900, ge=1)
+    # Seconds Celery keeps a task's outcome in Redis (the job's own result is in the database).
+    job_result_expire_seconds: int = Field(default=24 * 60 * 60, ge=60)
+{%- endif %}
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -148,6 +163,17 @@ class Settings(BaseSettings):
                 "account could ever log in"
             )
         return self
+{%- if cookiecutter.background_jobs == "celery" %}
+
+    @model_validator(mode="after")
+    def _order_job_time_limits(self) -> "Settings":
+        if not self.job_soft_time_limit <= self.job_time_limit < self.job_visibility_timeout:
+            raise ValueError(
+                "need JOB_SOFT_TIME_LIMIT <= JOB_TIME_LIMIT < JOB_VISIBILITY_TIMEOUT, or a job "
+                "still running would be delivered to a second worker"
+            )
+        return self
+{%- endif %}
 
     @property
     def is_sqlite(self) -> bool:

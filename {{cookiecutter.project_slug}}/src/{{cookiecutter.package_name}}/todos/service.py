@@ -38,6 +38,11 @@ async def list_todos(
     return await paginate(session, _OWN_BY_COMPLETION[completed], page, owner_id=owner.id)
 
 
+async def list_all_todos(session: AsyncSession, *, owner_id: int) -> list[Todo]:
+    """Every todo of the owner, newest first (for exports, which are not paginated)."""
+    return list(await session.scalars(_OWN_NEWEST_FIRST, {"owner_id": owner_id}))
+
+
 async def create_todo(session: AsyncSession, *, owner: User, todo_in: TodoCreate) -> Todo:
     todo = Todo(**todo_in.model_dump(), owner_id=owner.id)
     session.add(todo)

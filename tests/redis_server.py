@@ -1,0 +1,43 @@
+"""A throwaway Redis for the tests: Debian's `redis-server` on a free port, in memory only."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .postgres import free_port
+
+
+def _redis_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def redis_server(log: Path) -> Iterator[str]:
+    """Debian's redis-server on a free port, in memory only; yields its URL."""
+    binary = shutil.which("redis-server")
+    assert binary, "redis-server is needed (Debian: apt-get install redis-server)"
+    port = free_port()
+    options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    with log.open("w") as output:
+        process = subprocess.Popen([binary, *options], stdout=output, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not _redis_answers(port):
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, "redis-server did not answer within 10 s"
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
