@@ -175,11 +175,29 @@ def test_other_users_todo_is_404(
     assert foreign.json() == missing.json() == {"detail": "Todo not found"}
 
 
-@pytest.mark.parametrize("todo_id", ["abc", "0", "-1", "99999999999999999999", "1.5"])
-def test_malformed_todo_id_is_422(
+@pytest.mark.parametrize("todo_id", ["0", "99999999999999999999"])
+def test_out_of_range_todo_id_is_422(
     client: TestClient, auth_headers: dict[str, str], todo_id: str
 ) -> None:
     assert client.get(f"{TODOS}/{todo_id}", headers=auth_headers).status_code == 422
+
+
+@pytest.mark.parametrize("todo_id", ["abc", "-1", "1.5"])
+def test_a_todo_id_that_is_not_digits_is_no_route(
+    client: TestClient, auth_headers: dict[str, str], todo_id: str
+) -> None:
+    response = client.get(f"{TODOS}/{todo_id}", headers=auth_headers)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+def test_other_methods_on_the_export_route_are_405(
+    client: TestClient, auth_headers: dict[str, str], method: str
+) -> None:
+    response = client.request(method, f"{TODOS}/export", headers=auth_headers, json={})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
 
 
 def test_deleting_a_user_deletes_their_todos(
