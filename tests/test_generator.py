@@ -161,7 +161,7 @@ def test_migrations_create_the_tables_and_match_the_models_on_postgresql(
         "WHERE schemaname = 'public'",
         migrated.rsplit("/", 1)[1],
     )
-    assert tables == "alembic_version,invoices,notes,todos,users"
+    assert tables == "alembic_version,invoices,jobs,notes,todos,users"
     generated.run("alembic", "check", DATABASE_URL=migrated)
 
 
