@@ -22,8 +22,8 @@ ANSWERS: dict[str, str] = {
     "background_jobs": {{ cookiecutter.background_jobs | string | tojson }},
     "kubernetes": {{ cookiecutter.kubernetes | string | tojson }},
 }
-METRICS_FILES = (f"src/{PACKAGE_NAME}/core/metrics.py", "tests/core/test_metrics.py")
-TRACING_FILES = (f"src/{PACKAGE_NAME}/core/tracing.py", "tests/core/test_tracing.py")
+METRICS_FILES = (f"src/{PACKAGE_NAME}/infra/metrics.py", "tests/core/test_metrics.py")
+TRACING_FILES = (f"src/{PACKAGE_NAME}/infra/tracing.py", "tests/core/test_tracing.py")
 
 # (option, answer) -> paths that exist only when that answer was chosen (a path several answers
 # share is listed in each of their rows). Add a row for each answer with files of its own.
@@ -36,10 +36,18 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     # docs/ holds only the admin's screenshot, which the README shows.
     ("admin", "y"): (f"src/{PACKAGE_NAME}/admin", "tests/admin", "docs"),
     ("kubernetes", "y"): ("deploy",),
+    # Each variant's services are modules of their own, kept or removed here.
+    ("background_jobs", "none"): (
+        f"src/{PACKAGE_NAME}/runtime_local.py",
+        f"src/{PACKAGE_NAME}/infra/throttle_memory.py",
+    ),
     ("background_jobs", "celery"): (
-        f"src/{PACKAGE_NAME}/jobs/celery_app.py",
-        f"src/{PACKAGE_NAME}/jobs/tasks.py",
-        f"src/{PACKAGE_NAME}/mail/queued.py",
+        f"src/{PACKAGE_NAME}/runtime_celery.py",
+        f"src/{PACKAGE_NAME}/worker.py",
+        f"src/{PACKAGE_NAME}/infra/celery_app.py",
+        f"src/{PACKAGE_NAME}/infra/redis.py",
+        f"src/{PACKAGE_NAME}/infra/throttle_redis.py",
+        f"src/{PACKAGE_NAME}/infra/mail/queued.py",
         "tests/jobs/test_celery.py",
         "tests/redis_server.py",
     ),

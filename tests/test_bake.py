@@ -30,8 +30,8 @@ from .harness import (
 # (option, answer) -> the files that exist only when that answer was chosen (a file several
 # answers share is in each of their rows; `{package}` stands for the package name). The
 # post-generation hook has its own table of what to remove; a test below keeps the two equal.
-_METRICS_FILES = frozenset({"src/{package}/core/metrics.py", "tests/core/test_metrics.py"})
-_TRACING_FILES = frozenset({"src/{package}/core/tracing.py", "tests/core/test_tracing.py"})
+_METRICS_FILES = frozenset({"src/{package}/infra/metrics.py", "tests/core/test_metrics.py"})
+_TRACING_FILES = frozenset({"src/{package}/infra/tracing.py", "tests/core/test_tracing.py"})
 OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("use_docker", "y"): frozenset({"Dockerfile", ".dockerignore", "compose.yaml", "docker"}),
     ("ci", "github"): frozenset({".github"}),
@@ -40,11 +40,17 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("observability", "otel"): _METRICS_FILES | _TRACING_FILES,
     ("admin", "y"): frozenset({"src/{package}/admin", "tests/admin", "docs"}),
     ("kubernetes", "y"): frozenset({"deploy"}),
+    ("background_jobs", "none"): frozenset(
+        {"src/{package}/runtime_local.py", "src/{package}/infra/throttle_memory.py"}
+    ),
     ("background_jobs", "celery"): frozenset(
         {
-            "src/{package}/jobs/celery_app.py",
-            "src/{package}/jobs/tasks.py",
-            "src/{package}/mail/queued.py",
+            "src/{package}/runtime_celery.py",
+            "src/{package}/worker.py",
+            "src/{package}/infra/celery_app.py",
+            "src/{package}/infra/redis.py",
+            "src/{package}/infra/throttle_redis.py",
+            "src/{package}/infra/mail/queued.py",
             "tests/jobs/test_celery.py",
             "tests/redis_server.py",
         }

@@ -65,7 +65,7 @@ def start_worker(project: InstalledProject, env: dict[str, str]) -> subprocess.P
 
 
 def _celery(project: InstalledProject) -> list[str]:
-    return [str(project.bin / "celery"), "--app", f"{project.package}.jobs.celery_app"]
+    return [str(project.bin / "celery"), "--app", f"{project.package}.worker"]
 
 
 def wait_for_worker(
@@ -217,7 +217,7 @@ def test_make_worker_runs_the_agreed_command(project: InstalledProject) -> None:
     assert command.split() == [
         ".venv/bin/celery",
         "--app",
-        f"{project.package}.jobs.celery_app",
+        f"{project.package}.worker",
         "worker",
         "--loglevel",
         "INFO",

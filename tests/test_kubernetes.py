@@ -247,7 +247,7 @@ def test_a_worker_runs_the_agreed_celery_command_exactly_with_celery(
 ) -> None:
     workers = manifests.of_kind("Deployment", "worker")
     assert len(workers) == (background_jobs == "celery")
-    app = f"{manifests.package}.jobs.celery_app"
+    app = f"{manifests.package}.worker"
     for worker in workers:
         [container] = worker["spec"]["template"]["spec"]["containers"]
         assert container["args"][:6] == ["celery", "--app", app, "worker", "--loglevel", "INFO"]

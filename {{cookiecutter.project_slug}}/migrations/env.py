@@ -8,13 +8,13 @@ from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.types import TypeDecorator
 
 from {{ cookiecutter.package_name }}.core.config import get_settings
-from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.domains import metadata
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def _database_url() -> str:

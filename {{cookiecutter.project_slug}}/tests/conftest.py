@@ -24,10 +24,10 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import configure_sqlite, create_db_engine
 {%- if cookiecutter.background_jobs == "celery" %}
-from {{ cookiecutter.package_name }}.jobs.celery_app import celery_app, close_worker_process
+from {{ cookiecutter.package_name }}.worker import celery_app, close_worker_process, use_settings
 {%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.domains import metadata
 
 from .factories import TodoFactory, UserFactory
 {%- if cookiecutter.background_jobs == "celery" %}
@@ -70,10 +70,11 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _jobs_run_eagerly(redis_url: str) -> Iterator[None]:
-    """Tasks run in the caller (Celery's eager mode), so a test sees their effects as soon as
-    its request returns; tests/jobs/test_celery.py runs them on a real worker instead. Each
-    test then forgets the login failures it counted."""
+def _jobs_run_eagerly(settings: Settings, redis_url: str) -> Iterator[None]:
+    """Tasks run in the caller (Celery's eager mode) on the test settings, so a test sees
+    their effects as soon as its request returns; tests/jobs/test_celery.py runs them on a
+    real worker instead. Each test then forgets the login failures it counted."""
+    use_settings(settings)
     celery_app.conf.task_always_eager = True
     yield
     close_worker_process()
@@ -111,7 +112,7 @@ def engine(settings: Settings, alembic_config: Config) -> Iterator[Engine]:
     engine = create_engine(settings.database_url)
     if settings.is_sqlite:
         configure_sqlite(engine)
-    Base.metadata.drop_all(engine)  # leftovers of an interrupted run
+    metadata().drop_all(engine)  # leftovers of an interrupted run
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
     command.upgrade(alembic_config, "head")
@@ -126,7 +127,7 @@ def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
     with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(metadata().sorted_tables):
             connection.execute(delete(table))
 
 

@@ -4,13 +4,13 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from {{ cookiecutter.package_name }}.models import Base
+from {{ cookiecutter.package_name }}.domains import metadata
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
     """The `engine` fixture built the schema with `alembic upgrade head`."""
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(MigrationContext.configure(connection), metadata())
     assert differences == []
 
 

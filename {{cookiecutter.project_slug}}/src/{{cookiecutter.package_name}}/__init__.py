@@ -1,1 +1,1 @@
-"""The application package; `main.app` is the ASGI entry point."""
+"""The application package; servers run `main.create_served_app()` (see gunicorn_conf.py)."""

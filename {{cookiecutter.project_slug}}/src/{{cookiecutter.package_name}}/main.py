@@ -1,34 +1,26 @@
 {%- set metrics = cookiecutter.observability != "none" -%}
 {%- set tracing = cookiecutter.observability == "otel" -%}
 {%- set admin = cookiecutter.admin == "y" -%}
-{%- set celery = cookiecutter.background_jobs == "celery" -%}
 """The ASGI application factory. Servers call `create_served_app()` (gunicorn_conf.py names
 it); importing this module reads no settings, configures nothing and opens nothing."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
-{%- if celery %}
-from redis.asyncio import Redis
-{%- endif %}
 from sqlalchemy.ext.asyncio import async_sessionmaker
 {% if admin %}
 from .admin.setup import mount_admin
 {%- endif %}
-from .auth.throttle import LoginThrottle
+from .core.api import API_PREFIX
 from .core.config import Settings, get_settings
 from .core.db import create_db_engine
 from .core.docs import mount_docs
 from .core.error_handlers import register_error_handlers
 from .core.error_reporting import report_errors_to_sentry
 from .core.logging import configure_logging
-{%- if metrics %}
-from .core.metrics import METRICS_PATH, MetricsMiddleware, count_checked_out_connections
-from .core.metrics import router as metrics_router
-{%- endif %}
 from .core.middleware import (
     BodySizeLimitMiddleware,
     LoadSheddingMiddleware,
@@ -36,69 +28,22 @@ from .core.middleware import (
     SecurityHeadersMiddleware,
 )
 from .core.responses import error_responses
-{%- if tracing %}
-from .core.tracing import trace_app, trace_engine, tracer_provider_from_environment
-{%- endif %}
-from .domains import API_PREFIX, api_routers
+from .domains import api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
-{%- if celery %}
-from .jobs.celery_app import use_settings as use_celery_settings
-from .mail.queued import QueuedMailSender
-{%- else %}
-from .mail.sender import MailSender
-{%- endif %}
+from .infra.context import attach_context
 {%- if metrics %}
+from .infra.metrics import METRICS_PATH, MetricsMiddleware, count_checked_out_connections
+from .infra.metrics import router as metrics_router
+{%- endif %}
+{%- if tracing %}
+from .infra.tracing import trace_app, trace_engine, tracer_provider_from_environment
+{%- endif %}
+from .{{ "runtime_celery" if cookiecutter.background_jobs == "celery" else "runtime_local" }} import open_context
 
 # Polled by machines every few seconds: never refused by load shedding (an overloaded worker
 # is exactly when they matter), not access-logged when they succeed, and not measured.
-POLLED_PATHS = PROBE_PATHS | {METRICS_PATH}
-{%- else %}
-
-POLLED_PATHS = PROBE_PATHS
-{%- endif %}
-{%- if celery %}
-# Seconds a login waits for Redis (its failure counts) before its 503.
-REDIS_TIMEOUT = 2.0
-{%- endif %}
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    engine = create_db_engine(app.state.settings)
-    app.state.session_factory = async_sessionmaker(engine, expire_on_commit=False)
-{%- if admin %}
-    if app.state.settings.admin_enabled:
-        app.state.admin_sessions.configure(bind=engine)
-{%- endif %}
-{%- if celery %}
-    settings: Settings = app.state.settings
-    redis = Redis.from_url(
-        settings.redis_url.get_secret_value(),
-        socket_timeout=REDIS_TIMEOUT,
-        socket_connect_timeout=REDIS_TIMEOUT,
-    )
-    app.state.login_throttle = LoginThrottle(
-        redis,
-        max_failures=settings.login_max_failures,
-        window_seconds=settings.login_window_seconds,
-    )
-{%- endif %}
-{%- if metrics %}
-    count_checked_out_connections(engine)
-{%- endif %}
-    try:
-{%- if tracing %}
-        with trace_engine(app, engine):
-            yield
-{%- else %}
-        yield
-{%- endif %}
-    finally:
-{%- if celery %}
-        await redis.aclose()
-{%- endif %}
-        await engine.dispose()
+POLLED_PATHS = PROBE_PATHS{% if metrics %} | {METRICS_PATH}{% endif %}
 
 
 def operation_id(route: APIRoute) -> str:
@@ -109,6 +54,28 @@ def operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """Open the database engine and the services of the context; close them at the end."""
+        engine = create_db_engine(settings)
+        async with AsyncExitStack() as stack:
+            stack.push_async_callback(engine.dispose)
+{%- if metrics %}
+            count_checked_out_connections(engine)
+{%- endif %}
+{%- if tracing %}
+            stack.enter_context(trace_engine(app, engine))
+{%- endif %}
+{%- if admin %}
+            if admin_sessions is not None:
+                admin_sessions.configure(bind=engine)
+{%- endif %}
+            session_factory = async_sessionmaker(engine, expire_on_commit=False)
+            context = await stack.enter_async_context(open_context(settings, session_factory))
+            attach_context(app, context)
+            yield
+
     docs = settings.serve_docs
     app = FastAPI(
         title={{ cookiecutter.project_name | tojson }},
@@ -122,16 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     if docs:
         mount_docs(app)
-    app.state.settings = settings
-{%- if celery %}
-    use_celery_settings(settings)
-    app.state.mail_sender = QueuedMailSender(settings)
-{%- else %}
-    app.state.login_throttle = LoginThrottle(
-        max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
-    )
-    app.state.mail_sender = MailSender(settings)
-{%- endif %}
     register_error_handlers(app)
 
     # Added innermost first: a request meets LoadShedding, then RequestContext, ...
@@ -158,12 +115,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 {%- if metrics %}
     # Outermost: requests the load shedder refuses are counted too.
     app.add_middleware(MetricsMiddleware, exempt_paths=POLLED_PATHS)
+    app.include_router(metrics_router)
 {%- endif %}
 
     app.include_router(health_router)
-{%- if metrics %}
-    app.include_router(metrics_router)
-{%- endif %}
     for router in api_routers():
         app.include_router(
             router,
@@ -171,8 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             responses=error_responses(status.HTTP_503_SERVICE_UNAVAILABLE),
         )
 {%- if admin %}
-    if settings.admin_enabled:
-        app.state.admin_sessions = mount_admin(app, settings)
+    # Mounted (not opened) here; the lifespan binds its sessions to the engine.
+    admin_sessions = mount_admin(app, settings) if settings.admin_enabled else None
 {%- endif %}
     return app
 
@@ -186,8 +141,7 @@ def create_served_app() -> FastAPI:
     report_errors_to_sentry(settings)
 {%- if tracing %}
     app = create_app(settings)
-    tracer_provider = tracer_provider_from_environment()
-    if tracer_provider is not None:
+    if (tracer_provider := tracer_provider_from_environment()) is not None:
         trace_app(app, tracer_provider)
     return app
 {%- else %}

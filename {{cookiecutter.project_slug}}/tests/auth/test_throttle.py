@@ -7,7 +7,11 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 {%- endif %}
 
-from {{ cookiecutter.package_name }}.auth.throttle import LoginThrottle
+{%- if cookiecutter.background_jobs == "celery" %}
+from {{ cookiecutter.package_name }}.infra.throttle_redis import RedisThrottle
+{%- else %}
+from {{ cookiecutter.package_name }}.infra.throttle_memory import MemoryThrottle
+{%- endif %}
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
@@ -78,7 +82,7 @@ async def test_throttle_forgets_failures_outside_its_window(
     now = [1000.0]
     monkeypatch.setattr("time.time", lambda: now[0])
     async with Redis.from_url(redis_url) as redis:
-        throttle = LoginThrottle(redis, max_failures=2, window_seconds=60)
+        throttle = RedisThrottle(redis, max_failures=2, window_seconds=60)
         await throttle.record_failure("k")
         await throttle.record_failure("k")
         assert await throttle.retry_after("k") == 60
@@ -104,7 +108,7 @@ async def test_throttle_forgets_failures_outside_its_window(
 ) -> None:
     now = [1000.0]
     monkeypatch.setattr("time.monotonic", lambda: now[0])
-    throttle = LoginThrottle(max_failures=2, window_seconds=60)
+    throttle = MemoryThrottle(max_failures=2, window_seconds=60)
     await throttle.record_failure("k")
     await throttle.record_failure("k")
     assert await throttle.retry_after("k") == 60
@@ -114,7 +118,7 @@ async def test_throttle_forgets_failures_outside_its_window(
 
 @pytest.mark.anyio
 async def test_throttle_keeps_a_bounded_number_of_keys() -> None:
-    throttle = LoginThrottle(max_failures=1, window_seconds=60, max_keys=2)
+    throttle = MemoryThrottle(max_failures=1, window_seconds=60, max_keys=2)
     for key in ("a", "b", "c"):
         await throttle.record_failure(key)
     assert await throttle.retry_after("a") == 0  # the oldest key was forgotten

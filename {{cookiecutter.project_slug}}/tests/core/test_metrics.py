@@ -13,11 +13,13 @@ from sqlalchemy import text
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import create_db_engine
-from {{ cookiecutter.package_name }}.core.metrics import (
+from {{ cookiecutter.package_name }}.infra.metrics import (
     MULTIPROCESS_DIR_VARIABLE,
     count_checked_out_connections,
 )
-from {{ cookiecutter.package_name }}.main import POLLED_PATHS, create_app
+from {{ cookiecutter.package_name }}.main import POLLED_PATHS
+
+from ..conftest import ClientFactory
 
 TODO_ROUTE = "/api/v1/todos/{todo_id}"
 
@@ -101,9 +103,8 @@ def test_metrics_are_not_in_the_openapi_document(client: TestClient) -> None:
 
 
 @pytest.fixture
-def guarded_client(settings: Settings) -> TestClient:
-    app = create_app(settings.model_copy(update={"metrics_token": SecretStr("scrape-token")}))
-    return TestClient(app)
+def guarded_client(client_with: ClientFactory) -> TestClient:
+    return client_with(metrics_token=SecretStr("scrape-token"))
 
 
 @pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", "scrape-token"])
@@ -128,7 +129,7 @@ def test_in_multiprocess_mode_a_scrape_adds_up_every_process(
 ) -> None:
     """As gunicorn's workers do: each process writes its own files, any one scrape sums them."""
     count_one_request = (
-        "from {{ cookiecutter.package_name }}.core.metrics import REQUESTS\n"
+        "from {{ cookiecutter.package_name }}.infra.metrics import REQUESTS\n"
         "REQUESTS.labels('GET', '/elsewhere', '200').inc()\n"
     )
     environment = {**os.environ, MULTIPROCESS_DIR_VARIABLE: str(tmp_path)}

@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.pagination import PageParams, paginate
-from {{ cookiecutter.package_name }}.domains import API_PREFIX, DOMAINS, api_routers
+from {{ cookiecutter.package_name }}.core.api import API_PREFIX
+from {{ cookiecutter.package_name }}.domains import DOMAINS, api_routers, metadata
 from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.models import Base
 from {{ cookiecutter.package_name }}.todos.models import Todo
 from {{ cookiecutter.package_name }}.users.schemas import EMAIL_MAX_LENGTH
 
@@ -28,15 +28,15 @@ def test_every_domain_router_is_mounted_under_the_api_prefix(app: FastAPI) -> No
         for route in router.routes:
             assert isinstance(route, APIRoute)
             assert API_PREFIX + route.path_format in mounted  # as documented: no `:int`
-    assert {"auth", "users", "todos"} <= set(DOMAINS)
+    assert {"auth", "users", "todos"} <= {domain.name for domain in DOMAINS}
 
 
 def test_every_domain_table_is_in_the_schema_alembic_compares() -> None:
-    assert {"users", "todos"} <= set(Base.metadata.tables)
+    assert {"users", "todos"} <= set(metadata().tables)
 
 
 def test_an_owned_resource_gets_id_timestamps_and_owner_from_the_mixins() -> None:
-    todos = Base.metadata.tables["todos"]
+    todos = metadata().tables["todos"]
     assert {"id", "created_at", "updated_at", "owner_id"} <= set(todos.columns.keys())
     [foreign_key] = todos.c.owner_id.foreign_keys
     assert foreign_key.target_fullname == "users.id"
@@ -45,7 +45,7 @@ def test_an_owned_resource_gets_id_timestamps_and_owner_from_the_mixins() -> Non
 
 
 def test_the_email_column_holds_exactly_what_the_schema_accepts() -> None:
-    email = Base.metadata.tables["users"].c.email.type
+    email = metadata().tables["users"].c.email.type
     assert isinstance(email, String)
     assert email.length == EMAIL_MAX_LENGTH
 

@@ -12,7 +12,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.tracing import (
+from {{ cookiecutter.package_name }}.infra.tracing import (
     ENDPOINT_VARIABLES,
     REQUEST_ID_ATTRIBUTE,
     trace_app,

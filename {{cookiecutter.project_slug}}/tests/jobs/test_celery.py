@@ -12,11 +12,11 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.jobs.celery_app import celery_app, use_settings
 from {{ cookiecutter.package_name }}.jobs.models import JobStatus
-from {{ cookiecutter.package_name }}.jobs.tasks import run_job_task, send_mail_task
-from {{ cookiecutter.package_name }}.mail.queued import QueuedMailSender
-from {{ cookiecutter.package_name }}.mail.render import Mail
+from {{ cookiecutter.package_name }}.infra.celery_app import make_celery
+from {{ cookiecutter.package_name }}.infra.mail.queued import QueuedMailSender
+from {{ cookiecutter.package_name }}.infra.mail.render import Mail
+from {{ cookiecutter.package_name }}.worker import celery_app, run_job_task, send_mail_task, use_settings
 
 from ..conftest import ClientFactory
 from ..factories import TodoFactory, UserFactory
@@ -99,5 +99,8 @@ async def test_a_mail_that_cannot_be_queued_is_logged(
     unreachable = settings.model_copy(update={"redis_url": unreachable_url})
     use_settings(unreachable)
     with caplog.at_level(logging.ERROR):
-        assert not await QueuedMailSender(unreachable).send(MAIL)
+        sender = QueuedMailSender(
+            unreachable, producer_app=make_celery(unreachable), task=send_mail_task
+        )
+        assert not await sender.send(MAIL)
     assert "Could not queue the mail 'Hi'" in caplog.text

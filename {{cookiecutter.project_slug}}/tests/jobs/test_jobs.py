@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import create_db_engine
 from {{ cookiecutter.package_name }}.jobs.models import Job, JobStatus
+from {{ cookiecutter.package_name }}.domains import job_functions
 from {{ cookiecutter.package_name }}.jobs.service import run_job
 
 from ..factories import TodoFactory, UserFactory
@@ -98,7 +99,7 @@ async def test_a_job_that_raises_fails_with_the_errors_kind(
     job = Job(owner_id=users.create().id, kind="todos.unknown", status=JobStatus.QUEUED)
     session.add(job)
     session.commit()
-    await run_job(session_factory, job.id)
+    await run_job(session_factory, job_functions(), job.id)
     session.refresh(job)
     assert job.status == JobStatus.FAILED
     assert job.error == "KeyError"
@@ -110,5 +111,5 @@ async def test_a_job_whose_owner_is_gone_is_dropped(
     session_factory: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING):
-        await run_job(session_factory, 424242)
+        await run_job(session_factory, job_functions(), 424242)
     assert "Job 424242 no longer exists" in caplog.text

@@ -4,8 +4,8 @@ import pytest
 
 from {{ cookiecutter.package_name }}.auth.mails import describe_minutes
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.mail.render import render_mail
-from {{ cookiecutter.package_name }}.mail.sender import MailSender
+from {{ cookiecutter.package_name }}.infra.mail.render import render_mail
+from {{ cookiecutter.package_name }}.infra.mail.sender import MailSender
 
 from ..smtp_server import Inbox, body
 

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqladmin.authentication import AuthenticationBackend
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.datastructures import State
+from starlette.applications import Starlette
 from starlette.requests import Request
 
 from ..auth.exceptions import EmailNotVerifiedError, IncorrectLoginError
 from ..auth.service import authenticate
 from ..core.config import Settings
+from ..infra.context import context_of
 from ..users.models import User
 
 SESSION_COOKIE = "admin_session"
@@ -27,7 +28,7 @@ class SuperuserAuth(AuthenticationBackend):
         self,
         *,
         settings: Settings,
-        app_state: State,
+        app: Starlette,
         sessions: async_sessionmaker[AsyncSession],
         path: str,
     ) -> None:
@@ -40,7 +41,7 @@ class SuperuserAuth(AuthenticationBackend):
             https_only=settings.environment != "development",
         )
         self.settings = settings
-        self.app_state = app_state  # the API's state: its login throttle
+        self.app = app  # the API's app, whose context has the login throttle
         self.sessions = sessions
 
     async def login(self, request: Request) -> bool:
@@ -54,7 +55,7 @@ class SuperuserAuth(AuthenticationBackend):
                     email=str(form.get("username", "")),
                     password=str(form.get("password", "")),
                     client=request.client.host if request.client else "unknown",
-                    throttle=self.app_state.login_throttle,
+                    throttle=context_of(self.app).login_throttle,
                     require_verified=self.settings.email_verification_required,
                 )
             except (IncorrectLoginError, EmailNotVerifiedError):

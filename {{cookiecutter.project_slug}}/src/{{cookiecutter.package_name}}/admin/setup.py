@@ -9,10 +9,11 @@ from starlette.responses import Response
 
 from ..auth.exceptions import TooManyLoginAttemptsError
 from ..core.config import Settings
+from ..domains import admin_models
 from .audit import LogAudit
 from .auth import SuperuserAuth
 from .csrf import SameOriginMiddleware
-from .views import TodoAdmin, UserAdmin
+from .views import UserAdmin, owned_model_view
 
 ADMIN_PATH = "/admin"
 THROTTLED_MESSAGE = "Too many failed logins; try again in {seconds} seconds."
@@ -47,10 +48,11 @@ def mount_admin(app: FastAPI, settings: Settings) -> async_sessionmaker[AsyncSes
         title=f"{app.title} admin",
         middlewares=[Middleware(SameOriginMiddleware)],
         authentication_backend=SuperuserAuth(
-            settings=settings, app_state=app.state, sessions=sessions, path=ADMIN_PATH
+            settings=settings, app=app, sessions=sessions, path=ADMIN_PATH
         ),
         audit_backend=LogAudit(),
     )
     admin.add_view(UserAdmin)
-    admin.add_view(TodoAdmin)
+    for model in admin_models():
+        admin.add_view(owned_model_view(model))
     return sessions

@@ -1,21 +1,27 @@
-"""The admin's pages for users and todos: list (search, sort, filters), detail, create, edit,
-delete."""
+"""The admin's pages: users, and each owned resource the domains list for it: list (search,
+sort, filters), detail, create, edit, delete."""
 
+import types
 from typing import Any, ClassVar
 
 from sqladmin import ModelView
 from sqladmin.filters import BooleanFilter, ForeignKeyFilter
-from sqlalchemy import select
+from sqlalchemy import Boolean, String, inspect, select
+from sqlalchemy import Text as SAText
 from starlette.requests import Request
 from wtforms import Form, PasswordField, SelectField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
+from ..core.models import OwnedMixin
 from ..core.security import hash_password, in_hashing_thread
-from ..todos.models import Todo
 from ..users.models import User
-from ..users.schemas import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, normalise_email
+from ..users.schemas import (
+    EMAIL_MAX_LENGTH,
+    PASSWORD_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    normalise_email,
+)
 
-PASSWORD_MIN_LENGTH = 8  # as the API's `Password`
 PASSWORD_FIELD = "password"  # noqa: S105  # nosec B105  # a form field's name
 NEW_USER_NEEDS_PASSWORD = "A new user needs a password"  # noqa: S105  # nosec B105
 
@@ -75,18 +81,12 @@ class UserAdmin(ModelView, model=User):
             raise MissingPasswordError(NEW_USER_NEEDS_PASSWORD)
 
 
-class TodoAdmin(ModelView, model=Todo):
+class OwnedModelView(ModelView):
+    """The pages of an owned resource, from its columns: the list shows all but long text,
+    text is searchable, booleans are filters, and the owner is picked from the users."""
+
     icon = "fa-solid fa-list-check"
-    column_list = (Todo.id, Todo.title, Todo.completed, Todo.owner_id, Todo.created_at)
-    column_labels: ClassVar[dict[Any, str]] = {Todo.owner_id: "Owner"}
-    column_searchable_list = (Todo.title, Todo.description)
-    column_sortable_list = (Todo.id, Todo.title, Todo.completed, Todo.created_at)
-    column_default_sort = (Todo.id, True)
-    column_filters = (
-        BooleanFilter(Todo.completed),
-        ForeignKeyFilter(Todo.owner_id, User.email, foreign_model=User, title="Owner"),
-    )
-    form_columns = (Todo.title, Todo.description, Todo.completed, Todo.owner_id)
+    column_labels: ClassVar[dict[Any, str]] = {"owner_id": "Owner"}
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         """sqladmin leaves foreign keys out of forms; the owner is picked from the users."""
@@ -100,3 +100,29 @@ class TodoAdmin(ModelView, model=Todo):
             validators=[InputRequired()],
         )
         return form
+
+
+def owned_model_view(model: type[OwnedMixin]) -> type[ModelView]:
+    """The admin pages of `model`, an owned resource a domain lists in `admin_models`."""
+    mixin_columns = {"id", "owner_id", "created_at", "updated_at"}
+    own = [column for column in inspect(model).columns if column.key not in mixin_columns]
+    text = [column.key for column in own if isinstance(column.type, String | SAText)]
+    flags = [column.key for column in own if isinstance(column.type, Boolean)]
+    short = [column.key for column in own if not isinstance(column.type, SAText)]
+    attributes: dict[str, Any] = {
+        "column_list": ["id", *short, "owner_id", "created_at"],
+        "column_searchable_list": text,
+        "column_sortable_list": ["id", *short, "created_at"],
+        "column_default_sort": ("id", True),
+        "column_filters": [
+            *(BooleanFilter(getattr(model, name)) for name in flags),
+            ForeignKeyFilter(model.owner_id, User.email, foreign_model=User, title="Owner"),
+        ],
+        "form_columns": [*(column.key for column in own), "owner_id"],
+    }
+    return types.new_class(
+        f"{model.__name__}Admin",
+        (OwnedModelView,),
+        {"model": model},
+        lambda namespace: namespace.update(attributes),
+    )

@@ -1,26 +1,27 @@
-"""What the running application keeps for the auth endpoints: the login throttle, and the
-account mails' sender."""
+"""The services the auth endpoints use, from the application context: the login throttle,
+and the account mails."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
 
+from ..infra.context import ContextDep
+from ..infra.throttle import Throttle
 from .mails import AccountMails
-from .throttle import LoginThrottle
 
 
-async def _login_throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.login_throttle
-    return throttle
+async def _login_throttle(context: ContextDep) -> Throttle:
+    return context.login_throttle
 
 
-LoginThrottleDep = Annotated[LoginThrottle, Depends(_login_throttle)]
+LoginThrottleDep = Annotated[Throttle, Depends(_login_throttle)]
 
 
-async def _account_mails(request: Request) -> AccountMails:
-    state = request.app.state
+async def _account_mails(context: ContextDep) -> AccountMails:
     return AccountMails(
-        settings=state.settings, sender=state.mail_sender, session_factory=state.session_factory
+        settings=context.settings,
+        sender=context.mail_sender,
+        session_factory=context.session_factory,
     )
 
 

@@ -31,14 +31,3 @@ class InvalidResetTokenError(DomainError):
 
 class InvalidVerificationTokenError(DomainError):
     detail = "The email verification token is invalid or expired"
-{%- if cookiecutter.background_jobs == "celery" %}
-
-
-class LoginThrottleUnavailableError(DomainError):
-    """Redis, where failed logins are counted, cannot be reached: logins wait rather than go
-    unthrottled."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    detail = "Login is unavailable for a moment; retry later"
-    headers = {"Retry-After": "5"}  # noqa: RUF012  # read-only, never mutated
-{%- endif %}

@@ -5,21 +5,18 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..core.config import Settings
-from ..core.db import DRIVER_CONNECTION_ERRORS
+from ..core.db import DATABASE_ERRORS
 from ..core.security import TokenPurpose
-from ..mail.render import render_mail
-from ..mail.sender import MailSender
+from ..identity.tokens import issue_user_token, lifetime_minutes
+from ..infra.mail.render import render_mail
+from ..infra.mail.sender import MailSender
 from ..users.models import User
 from ..users.service import get_user_by_email
-from .tokens import issue_user_token, lifetime_minutes
 
 logger = logging.getLogger(__name__)
-
-_DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, *DRIVER_CONNECTION_ERRORS)
 
 
 def describe_minutes(minutes: int) -> str:
@@ -57,7 +54,7 @@ class AccountMails:
         try:
             async with self.session_factory() as session:
                 user = await get_user_by_email(session, email=email)
-        except _DATABASE_ERRORS as error:
+        except DATABASE_ERRORS as error:
             # The answer is long gone: say what happened in one line, as a failed send does.
             logger.error("Could not look up the account for a password reset mail: %r", error)
             return

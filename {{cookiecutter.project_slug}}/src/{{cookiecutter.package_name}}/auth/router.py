@@ -5,16 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request, status
 
-from ..core.config import SettingsDep
-from ..core.db import SessionDep
 from ..core.responses import error_responses
 from ..core.security import TokenPurpose
+from ..identity.tokens import issue_user_token
+from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
 from .dependencies import AccountMailsDep, LoginThrottleDep
 from .schemas import EmailVerification, LoginForm, Message, PasswordRecovery, PasswordReset, Token
 from .service import authenticate, reset_with_token, verify_address
-from .tokens import issue_user_token
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 

@@ -11,6 +11,8 @@ from ..core.security import (
     in_hashing_thread,
     spend_password_check_time,
 )
+from ..identity.tokens import user_of_token
+from ..infra.throttle import Throttle
 from ..users.models import User
 from ..users.schemas import normalise_email
 from ..users.service import get_user_by_email, mark_verified, replace_password
@@ -21,8 +23,6 @@ from .exceptions import (
     InvalidVerificationTokenError,
     TooManyLoginAttemptsError,
 )
-from .throttle import LoginThrottle
-from .tokens import user_of_token
 
 
 async def authenticate(
@@ -31,7 +31,7 @@ async def authenticate(
     email: str,
     password: str,
     client: str,
-    throttle: LoginThrottle,
+    throttle: Throttle,
     require_verified: bool,
 ) -> User:
     """The active (and, if required, verified) user with these credentials; upgrades an

@@ -4,7 +4,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
 from pydantic import (
     BeforeValidator,
     Field,
@@ -210,12 +209,3 @@ def load_settings() -> Settings:
 @lru_cache
 def get_settings() -> Settings:
     return load_settings()
-
-
-async def _app_settings(request: Request) -> Settings:
-    """The settings the running application was created with (async: no thread hop)."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(_app_settings)]

@@ -4,14 +4,12 @@ import asyncio
 import socket
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, Numeric, event
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import InvalidatePoolError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -84,6 +82,8 @@ DRIVER_CONNECTION_ERRORS: tuple[type[Exception], ...] = (
     TimeoutError,
     socket.gaierror,
 )
+# Any failure of the database or of reaching it: worth trying again later, unlike a bug.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, *DRIVER_CONNECTION_ERRORS)
 
 
 def utc_now() -> datetime:
@@ -195,17 +195,6 @@ def _ping_connections_idle_for(engine: Engine, seconds: float) -> None:
     event.listen(engine, "connect", forget_use)
     event.listen(engine, "checkin", remember_use)
     event.listen(engine, "checkout", ping_if_idle)
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request, from the engine the application opened at start-up."""
-    async with request.app.state.session_factory() as session:
-        yield session
-
-
-# Closed when the endpoint returns, not after the response is sent: the connection goes back
-# to the pool while the response is still being written.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 class PendingChangesError(RuntimeError):

@@ -20,13 +20,15 @@ def generate_resource(
     is checked before the first write; if a later step fails, nothing is left behind."""
     project = Project.at(root, package)
     resource = parse_resource(name, field_specs, plural, project.taken_names())
-    files = render(resource, package)
+    files = render(resource, package, admin=project.has_admin)
     domains = project.domains_with(resource.plural)
     versions = root / "migrations" / "versions"
     with project.all_or_nothing(), project.undoing_new_files_in(versions):
         written = project.write(files)
         generated = [str(path.relative_to(root)) for path in written]
-        written += project.write({PurePath("src", package, "domains.py"): domains})
+        registry = PurePath("src", package, "domains.py")
+        written += project.write({registry: domains})
+        generated.append(str(registry))
         # Formatted first, so that the lint sees the final lines; its fixes sort imports.
         run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
         ruff_fix = ("-m", "ruff", "check", "--fix", "--quiet", "--output-format", "concise")

@@ -7,10 +7,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
-from ..models import Base
+from ..domains import metadata
 from .spec import GeneratorError
 
-_DOMAINS = re.compile(r"^DOMAINS = \(\n(?P<entries>(?:    .*\n)*)\)", re.MULTILINE)
+_DOMAINS = re.compile(
+    r"^DOMAINS: tuple\[Domain, \.\.\.\] = \(\n(?P<entries>(?:    .*\n)*)\)", re.MULTILINE
+)
+_DOMAIN_IMPORT = "from .{name} import domain as {name}\n"
 
 
 @dataclass
@@ -42,18 +45,25 @@ class Project:
         """Packages and modules of the application, test folders, and tables."""
         folders = [folder for folder in (self.source, self.root / "tests") if folder.is_dir()]
         places = [path for folder in folders for path in folder.iterdir()]
-        return {path.stem for path in places} | set(Base.metadata.tables)
+        return {path.stem for path in places} | set(metadata().tables)
+
+    @property
+    def has_admin(self) -> bool:
+        return (self.source / "admin").is_dir()
 
     def domains_with(self, plural: str) -> str:
-        """domains.py with `plural` added to DOMAINS."""
+        """domains.py with `plural`'s declaration imported and added to DOMAINS (ruff then
+        sorts the import into place)."""
         text = self.domains_file.read_text(encoding="utf-8")
         found = _DOMAINS.search(text)
         if found is None:
             raise GeneratorError(
-                f"no `DOMAINS = (...)` tuple, one name a line, in {self.domains_file}"
+                f"no `DOMAINS: tuple[Domain, ...] = (...)`, one entry a line, in "
+                f"{self.domains_file}"
             )
         end = found.end("entries")
-        return f'{text[:end]}    "{plural}",\n{text[end:]}'
+        text = f"{text[:end]}    {plural},\n{text[end:]}"
+        return _with_import(text, plural)
 
     def write(self, files: Mapping[PurePath, str]) -> list[Path]:
         """Write `files` (new or replacing), remembering how to undo it."""
@@ -96,3 +106,11 @@ class Project:
             for path, text in self._originals.items():
                 path.write_text(text, encoding="utf-8")
             raise
+
+
+def _with_import(text: str, name: str) -> str:
+    """`text` with `from .name import domain as name` after its last import line."""
+    lines = text.splitlines(keepends=True)
+    last_import = max(i for i, line in enumerate(lines) if line.startswith(("from ", "import ")))
+    lines.insert(last_import + 1, _DOMAIN_IMPORT.format(name=name))
+    return "".join(lines)

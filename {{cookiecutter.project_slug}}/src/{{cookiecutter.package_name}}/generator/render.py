@@ -86,8 +86,9 @@ def _check_bindings(path: str, source: str) -> None:
         )
 
 
-def render(resource: Resource, package: str) -> dict[PurePath, str]:
-    """Every file of the resource, by its path relative to the project root."""
+def render(resource: Resource, package: str, *, admin: bool) -> dict[PurePath, str]:
+    """Every file of the resource, by its path relative to the project root; with `admin`
+    (the project has the admin site), its declaration puts it there too."""
     constants = [(".models", name) for field in resource.fields for name in field.constant_names]
 
     def imports(module: str, fixed: list[tuple[str, str]]) -> str:
@@ -95,6 +96,7 @@ def render(resource: Resource, package: str) -> dict[PurePath, str]:
 
     context = {
         "r": resource,
+        "admin": admin,
         "imports": imports,
         "columns": any(field.column for field in resource.fields),
         "constants_import": constants,

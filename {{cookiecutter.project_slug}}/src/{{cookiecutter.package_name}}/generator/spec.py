@@ -42,6 +42,11 @@ class Resource:
         return _camel(self.plural)
 
     @property
+    def rows(self) -> str:
+        """The service's `Owned` rows: TODOS, LINE_ITEMS."""
+        return self.plural.upper()
+
+    @property
     def url_segment(self) -> str:
         return self.plural.replace("_", "-")
 

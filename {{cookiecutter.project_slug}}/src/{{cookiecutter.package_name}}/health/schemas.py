@@ -12,6 +12,9 @@ class Liveness(BaseModel):
 class Readiness(BaseModel):
     status: Literal["ok"]
     database: Literal["ok"]
+{%- if cookiecutter.background_jobs == "celery" %}
+    redis: Literal["ok"]
+{%- endif %}
 
 
 class NotReady(BaseModel):

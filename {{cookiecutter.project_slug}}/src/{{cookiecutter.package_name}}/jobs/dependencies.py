@@ -1,18 +1,47 @@
-"""Resolve the `{job_id}` path parameter to a job the caller owns."""
+"""Starting a job from a route, and resolving `{job_id}` to a job the caller owns."""
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import BackgroundTasks, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ..core.db import SessionDep
-from ..core.schemas import ResourceId
-from ..users.dependencies import CurrentUser
+from ..identity.ownership import owned_by_caller
+from ..infra.context import ContextDep, JobRunner, SessionDep
 from .models import Job
-from .service import get_own_job
+from .schemas import JobPublic
+from .service import JOBS, create_job
+
+OwnedJob = Annotated[Job, Depends(owned_by_caller(JOBS, "job_id"))]
 
 
-async def get_owned_job(session: SessionDep, user: CurrentUser, job_id: ResourceId) -> Job:
-    return await get_own_job(session, owner=user, job_id=job_id)
+@dataclass(frozen=True, slots=True)
+class JobStarter:
+    """Records a job of some kind for its owner and has the runner run it; the answer points
+    at the job (`Location`), which its owner follows to the result."""
+
+    session: AsyncSession
+    runner: JobRunner
+    background: BackgroundTasks
+    request: Request
+    response: Response
+
+    async def __call__(self, kind: str, *, owner_id: int) -> JobPublic:
+        job = await create_job(self.session, owner_id=owner_id, kind=kind)
+        await self.runner.start(job.id, self.background)
+        location = self.request.app.url_path_for("read_job", job_id=str(job.id))
+        self.response.headers["Location"] = location
+        return JobPublic.model_validate(job)
 
 
-OwnedJob = Annotated[Job, Depends(get_owned_job)]
+async def _job_starter(
+    session: SessionDep,
+    context: ContextDep,
+    background: BackgroundTasks,
+    request: Request,
+    response: Response,
+) -> JobStarter:
+    return JobStarter(session, context.job_runner, background, request, response)
+
+
+StartJob = Annotated[JobStarter, Depends(_job_starter)]

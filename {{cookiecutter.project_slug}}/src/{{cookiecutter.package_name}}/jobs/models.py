@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..core.db import Base, UTCDateTime
 from ..core.models import OwnedMixin
 
+KIND_MAX_LENGTH = 50
+
 
 class JobStatus(StrEnum):
     QUEUED = "queued"
@@ -18,14 +20,11 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
-class JobKind(StrEnum):
-    TODOS_EXPORT = "todos.export"
-
-
 class Job(OwnedMixin, Base):
     __tablename__ = "jobs"
 
-    kind: Mapped[str] = mapped_column(String(50))
+    # Which domain's job it is, as it names it in its declaration: "todos.export".
+    kind: Mapped[str] = mapped_column(String(KIND_MAX_LENGTH))
     status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)

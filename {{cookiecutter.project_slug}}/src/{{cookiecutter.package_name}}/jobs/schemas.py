@@ -5,14 +5,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from .models import JobKind, JobStatus
+from .models import JobStatus
 
 
 class JobPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
-    kind: JobKind
+    kind: str
     status: JobStatus
     # Set once the job has succeeded; its shape depends on the kind.
     result: dict[str, Any] | None

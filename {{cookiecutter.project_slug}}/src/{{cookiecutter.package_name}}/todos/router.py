@@ -1,16 +1,20 @@
-"""CRUD on the caller's own todos."""
+"""CRUD on the caller's own todos, and an export of them all as a background job."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from ..core.db import SessionDep
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
-from ..users.dependencies import CurrentUser
+from ..identity.dependencies import CurrentUser
+from ..infra.context import SessionDep
+from ..jobs.dependencies import StartJob
+from ..jobs.schemas import JobPublic
 from .dependencies import OwnedTodo
 from .schemas import TodoCreate, TodoPublic, TodosPublic, TodoUpdate
-from .service import create_todo, delete_todo, list_todos, update_todo
+from .service import TODOS, list_todos
+
+EXPORT_JOB = "todos.export"
 
 router = APIRouter(
     prefix="/todos", tags=["todos"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)
@@ -24,7 +28,7 @@ _TOO_LARGE = error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_TOO_LARGE)
 async def create(session: SessionDep, user: CurrentUser, todo_in: TodoCreate) -> TodoPublic:
-    return TodoPublic.model_validate(await create_todo(session, owner=user, todo_in=todo_in))
+    return TodoPublic.model_validate(await TODOS.create(session, owner_id=user.id, values=todo_in))
 
 
 @router.get("")
@@ -35,7 +39,7 @@ async def read_page(
     completed: Annotated[bool | None, Query(description="Only (un)finished todos.")] = None,
 ) -> TodosPublic:
     return TodosPublic.model_validate(
-        await list_todos(session, owner=user, page=page, completed=completed)
+        await list_todos(session, owner_id=user.id, page=page, completed=completed)
     )
 
 
@@ -46,7 +50,7 @@ async def read(todo: OwnedTodo) -> TodoPublic:
 
 @router.patch("/{todo_id:int}", responses=_NOT_FOUND | _TOO_LARGE)
 async def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPublic:
-    return TodoPublic.model_validate(await update_todo(session, todo=todo, todo_in=todo_in))
+    return TodoPublic.model_validate(await TODOS.update(session, row=todo, changes=todo_in))
 
 
 @router.delete(
@@ -56,4 +60,10 @@ async def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> T
     responses=_NOT_FOUND,
 )
 async def delete(session: SessionDep, todo: OwnedTodo) -> None:
-    await delete_todo(session, todo=todo)
+    await TODOS.delete(session, row=todo)
+
+
+@router.post("/export", status_code=status.HTTP_202_ACCEPTED)
+async def export(user: CurrentUser, start_job: StartJob) -> JobPublic:
+    """Export every todo of the caller in the background; follow the job at `Location`."""
+    return await start_job(EXPORT_JOB, owner_id=user.id)

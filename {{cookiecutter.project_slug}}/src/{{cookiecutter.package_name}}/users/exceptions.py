@@ -15,17 +15,6 @@ class CurrentPasswordIncorrectError(DomainError):
     detail = "The current password is incorrect"
 
 
-class InvalidCredentialsError(DomainError):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    detail = "Could not validate credentials"
-    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  # read-only, never mutated
-
-
-class NotSuperuserError(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    detail = "Superuser privileges are required"
-
-
 class UserNotFoundError(DomainError):
     status_code = status.HTTP_404_NOT_FOUND
     detail = "User not found"

@@ -32,7 +32,8 @@ Email = Annotated[
     WithJsonSchema({"type": "string", "format": "email", "maxLength": EMAIL_MAX_LENGTH}),
 ]
 PASSWORD_MAX_LENGTH = 128
-Password = Annotated[Text, Field(min_length=8, max_length=PASSWORD_MAX_LENGTH)]
+PASSWORD_MIN_LENGTH = 8
+Password = Annotated[Text, Field(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH)]
 FullName = Annotated[Text, Field(max_length=255)]
 
 

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logging import request_id_var
+from ..core.logging import request_id_var
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider

@@ -3,11 +3,13 @@
 import asyncio
 import logging
 from dataclasses import asdict
+from typing import Any
 
+from celery import Celery, Task
 from kombu.exceptions import OperationalError
 
-from ..jobs.celery_app import enqueue
-from ..jobs.tasks import send_mail_task
+from ...core.config import Settings
+from ..celery_app import enqueue
 from .render import Mail
 from .sender import MailSender
 
@@ -18,10 +20,15 @@ class QueuedMailSender(MailSender):
     """Queues each mail for a worker, which sends it with `MailSender`. A queue that cannot be
     reached is logged and reported as False, never raised, as a failed send is."""
 
+    def __init__(self, settings: Settings, *, producer_app: Celery, task: "Task[..., Any]"):
+        super().__init__(settings)
+        self.producer_app = producer_app
+        self.task = task
+
     async def send(self, mail: Mail) -> bool:
         try:
             # Publishing blocks on the broker's socket: keep it off the event loop.
-            await asyncio.to_thread(enqueue, send_mail_task, asdict(mail))
+            await asyncio.to_thread(enqueue, self.producer_app, self.task, asdict(mail))
         except OperationalError as error:
             logger.error("Could not queue the mail %r: %s", mail.subject, error)
             return False

@@ -1,23 +1,19 @@
-"""Who is calling: the bearer token's user, the superuser gate, and the user a superuser
-manages (`{user_id}`)."""
+"""The current caller: the user the bearer token acts for, and the superuser gate."""
 
 from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
-from ..auth.router import router as auth_router
-from ..auth.tokens import user_of_token
-from ..core.config import SettingsDep
-from ..core.db import SessionDep
-from ..core.schemas import ResourceId
+from ..core.api import API_PREFIX
 from ..core.security import TokenPurpose
-from ..domains import API_PREFIX
+from ..infra.context import SessionDep, SettingsDep
+from ..users.models import User
 from .exceptions import InvalidCredentialsError, NotSuperuserError
-from .models import User
-from .service import get_existing_user
+from .tokens import user_of_token
 
-TOKEN_URL = API_PREFIX + auth_router.url_path_for("login")
+# Where the token endpoint (auth/router.py) is mounted; a test checks that it is.
+TOKEN_URL = f"{API_PREFIX}/auth/token"
 
 _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
@@ -45,11 +41,3 @@ async def get_current_superuser(user: CurrentUser) -> User:
 
 
 CurrentSuperuser = Annotated[User, Depends(get_current_superuser)]
-
-
-async def get_managed_user(session: SessionDep, _: CurrentSuperuser, user_id: ResourceId) -> User:
-    """Superusers only: anyone else gets a 403 before learning whether the user exists."""
-    return await get_existing_user(session, user_id=user_id)
-
-
-ManagedUser = Annotated[User, Depends(get_managed_user)]

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter, Response, status
 
-from ..core.db import SessionDep
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
-from .dependencies import CurrentSuperuser, CurrentUser, ManagedUser
-from .schemas import UserPublic, UsersPublic, UserStatusUpdate, UserUpdate
-from .service import delete_user, list_users, set_active, update_user
+from ..identity.dependencies import CurrentSuperuser, CurrentUser
+from ..infra.context import SessionDep
+from ..users.schemas import UserPublic, UsersPublic, UserStatusUpdate, UserUpdate
+from ..users.service import delete_user, list_users, set_active, update_user
+from .dependencies import ManagedUser
 
 router = APIRouter(
     prefix="/users", tags=["users"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)

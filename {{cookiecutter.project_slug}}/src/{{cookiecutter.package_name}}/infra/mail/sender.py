@@ -6,7 +6,7 @@ from email.utils import make_msgid, parseaddr
 
 import aiosmtplib
 
-from ..core.config import Settings
+from ...core.config import Settings
 from .render import Mail
 
 logger = logging.getLogger(__name__)

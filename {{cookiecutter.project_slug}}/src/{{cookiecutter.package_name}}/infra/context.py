@@ -1,0 +1,70 @@
+"""The application's services, built once by the lifespan, and the dependencies that hand them
+out: handlers ask for `ContextDep`, `SessionDep` or `SettingsDep`, never for `app.state`."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Protocol
+
+from fastapi import BackgroundTasks, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+
+from ..core.config import Settings
+from .mail.sender import MailSender
+from .throttle import Throttle
+
+
+class JobRunner(Protocol):
+    async def start(self, job_id: int, background: BackgroundTasks) -> None:
+        """Have job `job_id` run: in this process after the answer, or on a worker."""
+        ...
+
+
+# Checks one more service for /health/ready; raises when it cannot be reached.
+ReadinessCheck = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    mail_sender: MailSender
+    login_throttle: Throttle
+    job_runner: JobRunner
+    # Services besides the database that readiness reports, by name.
+    readiness_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
+
+
+def attach_context(app: Starlette, context: AppContext) -> None:
+    app.state.context = context
+
+
+def context_of(app: Starlette) -> AppContext:
+    """The context the lifespan attached to `app`: the one place that reads `app.state`."""
+    context: AppContext = app.state.context
+    return context
+
+
+async def _context(request: Request) -> AppContext:
+    return context_of(request.app)
+
+
+ContextDep = Annotated[AppContext, Depends(_context)]
+
+
+async def _settings(request: Request) -> Settings:
+    return context_of(request.app).settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request, from the engine the application opened at start-up."""
+    async with context_of(request.app).session_factory() as session:
+        yield session
+
+
+# Closed when the endpoint returns, not after the response is sent: the connection goes back
+# to the pool while the response is still being written.
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]

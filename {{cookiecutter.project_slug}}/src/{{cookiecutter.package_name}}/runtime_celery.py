@@ -1,0 +1,61 @@
+"""The services of a bake with Celery: jobs and mails are queued for a worker (`worker.py`)
+through Redis, and failed logins are counted in Redis, exact across workers and replicas."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from celery import Celery
+from fastapi import BackgroundTasks
+from kombu.exceptions import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .core.config import Settings
+from .infra.celery_app import enqueue, make_celery
+from .infra.context import AppContext
+from .infra.mail.queued import QueuedMailSender
+from .infra.redis import open_redis
+from .infra.throttle_redis import RedisThrottle
+from .jobs.exceptions import JobQueueUnavailableError
+from .worker import run_job_task, send_mail_task
+
+
+@dataclass(frozen=True, slots=True)
+class CeleryJobRunner:
+    producer_app: Celery
+
+    async def start(self, job_id: int, background: BackgroundTasks) -> None:
+        # Publishing blocks on the broker's socket: keep it off the event loop.
+        try:
+            await asyncio.to_thread(enqueue, self.producer_app, run_job_task, job_id)
+        except OperationalError as error:
+            raise JobQueueUnavailableError from error
+
+
+@asynccontextmanager
+async def open_context(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[AppContext]:
+    producer_app = make_celery(settings)
+    redis = open_redis(settings)
+
+    async def ping_redis() -> None:
+        await redis.ping()
+
+    try:
+        yield AppContext(
+            settings=settings,
+            session_factory=session_factory,
+            mail_sender=QueuedMailSender(settings, producer_app=producer_app, task=send_mail_task),
+            login_throttle=RedisThrottle(
+                redis,
+                max_failures=settings.login_max_failures,
+                window_seconds=settings.login_window_seconds,
+            ),
+            job_runner=CeleryJobRunner(producer_app),
+            readiness_checks={"redis": ping_redis},
+        )
+    finally:
+        await redis.aclose()
+        producer_app.close()

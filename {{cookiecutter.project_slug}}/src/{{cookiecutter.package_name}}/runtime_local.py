@@ -1,0 +1,41 @@
+"""The services of a one-process bake: jobs run in the web process after the answer (FastAPI's
+background tasks), failed logins are counted in memory, mails go out over SMTP from here."""
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from fastapi import BackgroundTasks
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from .core.config import Settings
+from .core.domain import JobFunction
+from .domains import job_functions
+from .infra.context import AppContext
+from .infra.mail.sender import MailSender
+from .infra.throttle_memory import MemoryThrottle
+from .jobs.service import run_job
+
+
+@dataclass(frozen=True, slots=True)
+class InProcessJobRunner:
+    session_factory: async_sessionmaker[AsyncSession]
+    functions: Mapping[str, JobFunction]
+
+    async def start(self, job_id: int, background: BackgroundTasks) -> None:
+        background.add_task(run_job, self.session_factory, self.functions, job_id)
+
+
+@asynccontextmanager
+async def open_context(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[AppContext]:
+    yield AppContext(
+        settings=settings,
+        session_factory=session_factory,
+        mail_sender=MailSender(settings),
+        login_throttle=MemoryThrottle(
+            max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
+        ),
+        job_runner=InProcessJobRunner(session_factory, job_functions()),
+    )
