@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-
 import pytest
 
 from .baked_project import InstalledProject
@@ -264,7 +263,9 @@ def test_make_install_removes_the_venv_it_failed_to_make(tmp_path: Path) -> None
     failing = tmp_path / "python"
     failing.write_text(
         "#!/bin/sh\n"
-        'case "$*" in *"-m venv"*) mkdir -p .venv/bin; cp /bin/true .venv/bin/python; exit 1;; esac\n'
+        'case "$*" in *"-m venv"*)\n'
+        "    mkdir -p .venv/bin; cp /bin/true .venv/bin/python; exit 1;;\n"
+        "esac\n"
         f'exec {python_for(CHOICES["python_version"][0])} "$@"\n'
     )
     failing.chmod(0o755)
@@ -318,7 +319,8 @@ def test_make_dev_serves_a_changed_route_without_a_restart(project: InstalledPro
                 if answer is not None and answer.status_code == 200:
                     break
                 time.sleep(0.3)
-            assert answer is not None and answer.json() == {"edited": "yes"}
+            assert answer is not None
+            assert answer.json() == {"edited": "yes"}
     finally:
         router.write_text(source)
 
