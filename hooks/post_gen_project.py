@@ -1,4 +1,5 @@
-"""Remove files for options not chosen, write a local .env, and print the next steps."""
+"""Remove files for options not chosen, write a local .env, note the Python that suits the
+project (.python-path, for `make install`), and print the next steps."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 # Each answer is rendered once; everything below is plain Python.
 PROJECT_SLUG: str = {{ cookiecutter.project_slug | string | tojson }}
@@ -62,6 +64,10 @@ MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))
 NEWER_MINORS = 10
 
 ENV_FILE = Path(".env")
+# The full path of the interpreter found below, read by the Makefile as its default PYTHON.
+# Git-ignored: it is this machine's. `cruft update` re-runs this hook, and on one machine
+# every render writes the same line, so the update's diff never shows it.
+PYTHON_PATH_FILE = Path(".python-path")
 ENV_HEADER = """\
 # Local development settings, written when the project was generated.
 # Local-only: never commit this file (it is listed in .gitignore) and never copy it to a
@@ -116,23 +122,41 @@ def python_candidates() -> Iterator[str]:
         yield from sorted(str(p) for p in pyenv_versions.glob(f"{version}.*/bin/python3"))
 
 
-def is_usable(python: str) -> bool:
-    """Whether `python` runs, is at least PYTHON_VERSION and can make a venv with pip."""
-    probe = f"import ensurepip, sys, venv; sys.exit(sys.version_info < {MINIMUM_PYTHON!r})"
+class FoundPython(NamedTuple):
+    command: str  # as the next steps show it: a name on PATH, or a full path
+    executable: str  # its full path (sys.executable), which no pyenv shim stands between
+
+
+def usable_executable(python: str) -> str | None:
+    """The full path of `python` if it runs, is at least PYTHON_VERSION and can make a venv
+    with pip; else None."""
+    probe = (
+        "import ensurepip, sys, venv; "
+        f"sys.version_info >= {MINIMUM_PYTHON!r} or sys.exit(1); print(sys.executable)"
+    )
     try:
         result = subprocess.run(
-            [python, "-c", probe], capture_output=True, timeout=30, check=False
+            [python, "-c", probe], capture_output=True, text=True, timeout=30, check=False
         )
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
+        return None
+    executable = result.stdout.strip()
+    return executable if result.returncode == 0 and executable else None
 
 
-def venv_command() -> str | None:
+def find_python() -> FoundPython | None:
+    """The first interpreter of python_candidates() that suits the project."""
+    for python in python_candidates():
+        executable = usable_executable(python)
+        if executable is not None:
+            return FoundPython(python, executable)
+    return None
+
+
+def venv_command(found: FoundPython | None) -> str | None:
     """The command that creates .venv on this machine, or None when no Python suits."""
-    python = next(filter(is_usable, python_candidates()), None)
-    if python is not None:
-        return f"{shlex.quote(python)} -m venv .venv"
+    if found is not None:
+        return f"{shlex.quote(found.command)} -m venv .venv"
     if shutil.which("uv"):
         # uv finds or downloads the Python; --seed puts pip in the venv for the next step.
         return f"uv venv --seed --python {PYTHON_VERSION} .venv"
@@ -167,4 +191,7 @@ if __name__ == "__main__":
     remove_unchosen(Path.cwd())
     if not write_env(ENV_FILE):
         print(f"Kept the existing {ENV_FILE}; no new SECRET_KEY was generated.")
-    print(next_steps(venv_command()))
+    found = find_python()
+    if found is not None:
+        PYTHON_PATH_FILE.write_text(f"{found.executable}\n", encoding="utf-8")
+    print(next_steps(venv_command(found)))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Refresh the baked project's constraints.txt: bake with the oldest Python choice (once per
-# combination of the answers that change the dependencies), run the bake's own `make lock`
-# (uv, universal: every platform and Python from that one up), and keep the result with the project's name templated. Pins that
-# still fit are kept; pass UPGRADE=1 for the newest versions: bash scripts/lock.sh UPGRADE=1
+# Refresh the baked project's constraints.txt: bake once per combination of the answers that
+# change the lock, run that bake's own `make lock` (uv, universal: every platform and every
+# Python from the bake's python_version up), and keep the result with the project's name
+# templated, so `make lock` on any fresh bake rewrites its constraints.txt byte for byte. Pins
+# that still fit are kept; pass UPGRADE=1 for the newest versions: bash scripts/lock.sh UPGRADE=1
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,14 +13,11 @@ lock='{{cookiecutter.project_slug}}/constraints.txt'
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-oldest=$("$tools/python" -c '
-import json, sys
-versions = json.load(open(sys.argv[1]))["python_version"]
-print(min(versions, key=lambda version: tuple(map(int, version.split(".")))))' "$repo/cookiecutter.json")
-# These options' answers install packages of their own: lock each combination of their
-# answers, then merge the locks into one template whose `{% if %}` blocks render each
-# combination's own lock.
-options=observability,admin,background_jobs
+# These options' answers change the lock: python_version the markers `make lock` writes
+# (`--python-version`: a 3.11 lock carries entries and markers for 3.11 that a 3.12 one drops),
+# the others the packages installed. Lock each combination of their answers, then merge the
+# locks into one template whose `{% if %}` blocks render each combination's own lock.
+options=python_version,observability,admin,background_jobs
 combinations=$("$tools/python" -c '
 import itertools, json, sys
 choices = json.load(open(sys.argv[1]))
@@ -33,7 +31,7 @@ for combination in $combinations; do
     settings=()
     for i in "${!names[@]}"; do settings+=("${names[$i]}=${answers[$i]}"); done
     "$tools/cookiecutter" --no-input -o "$scratch/$combination" "$repo" project_name=lock-refresh \
-        python_version="$oldest" "${settings[@]}" >/dev/null
+        "${settings[@]}" >/dev/null
     make --no-print-directory -C "$scratch/$combination/lock-refresh" lock BIN="$tools" "$@"
     locks+=("$combination=$scratch/$combination/lock-refresh/constraints.txt")
 done

@@ -16,16 +16,46 @@ quietly() {
     fi
 }
 
+# A taken port would fail only after the bake and the install, behind a "Serving" line: check
+# it first, with the same socket options as gunicorn's (SO_REUSEADDR).
+bind=${BIND:-127.0.0.1:8000}
+if [ "${bind#unix:}" = "$bind" ]; then
+    host=${bind%:*} port=${bind##*:}
+    if ! python3 -c '
+import socket, sys
+host, port = sys.argv[1].strip("[]"), int(sys.argv[2])
+family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+with socket.socket(family, socket.SOCK_STREAM) as probe:
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    probe.bind((host, port))' "$host" "$port" 2>/dev/null; then
+        echo "error: port $port on $host is in use; choose another: BIND=$host:$((port + 1)) bash scripts/quickstart.sh" >&2
+        exit 1
+    fi
+fi
+
 if [ ! -x "$tools/bin/cookiecutter" ]; then
     quietly python3 -m venv "$tools"
     quietly "$tools/bin/pip" install --disable-pip-version-check -r "$repo/tests/requirements.txt"
 fi
 # The bake prints its next steps, whose venv command names a Python that suits the project
 # (the post-generation hook looks for one); this script does those steps instead of showing them.
-steps=$("$tools/bin/cookiecutter" --no-input --overwrite-if-exists -o "$out" "$repo" 2>&1) ||
+# It bakes into a scratch folder beside the project: a project already there may hold the
+# user's edits, which a re-bake over it would overwrite. A user who runs this again expects
+# their server back, edits included, so it is kept and served as it is, with one line saying
+# so and how to start over; only a missing project is replaced by the fresh bake.
+fresh=$(mktemp -d "$out/.quickstart-XXXXXX")
+trap 'rm -rf "$fresh"' EXIT
+steps=$("$tools/bin/cookiecutter" --no-input -o "$fresh" "$repo" 2>&1) ||
     { printf '%s\n' "$steps" >&2; exit 1; }
 if grep "is needed" <<<"$steps" >&2; then exit 1; fi
 project=$out/todo-api
+if [ ! -e "$project" ]; then
+    mv "$fresh/todo-api" "$project"
+elif ! diff -rq -X <(sed -e '/^#/d' -e '/^$/d' -e 's,/$,,' "$fresh/todo-api/.gitignore") \
+    "$fresh/todo-api" "$project" >/dev/null 2>&1; then
+    echo "Kept $project as it is: it differs from a fresh bake (to re-bake, move it away and run this again)"
+fi
+rm -rf "$fresh"  # gunicorn replaces this shell below, so the EXIT trap would not run
 cd "$project"
 
 if [ ! -x .venv/bin/gunicorn ]; then

@@ -217,8 +217,8 @@ def test_next_steps_name_a_python_this_machine_has(
 ) -> None:
     for name, value in _machine(tmp_path, on_path, pyenv).items():
         monkeypatch.setenv(name, value)
-    venv_command = load_hook("post_gen_project")["venv_command"]
-    assert venv_command() == (venv and venv.format(root=tmp_path))
+    hook = load_hook("post_gen_project")
+    assert hook["venv_command"](hook["find_python"]()) == (venv and venv.format(root=tmp_path))
 
 
 def test_next_steps_say_which_python_to_install_when_none_is_found() -> None:
