@@ -45,6 +45,7 @@ def test_lint_format_types_and_security_lint_are_clean(project: InstalledProject
     project.run("ruff", "check", "--no-cache", ".")
     project.run("ruff", "format", "--check", "--no-cache", ".")
     project.run("mypy", "--no-incremental")
+    project.run("lint-imports", "--no-cache")
     project.run("bandit", "-q", "-c", "pyproject.toml", "-r", "src")
 
 

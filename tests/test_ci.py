@@ -22,6 +22,7 @@ CHECKS = (
     "ruff check .",
     "ruff format --check .",
     "mypy",
+    "lint-imports",
     "bandit -c pyproject.toml -r src",
     "pip-audit --strict --skip-editable",
     "alembic upgrade head",
