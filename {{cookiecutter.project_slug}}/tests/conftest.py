@@ -23,11 +23,11 @@ from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import configure_sqlite, create_db_engine
+from {{ cookiecutter.package_name }}.domains import metadata
+from {{ cookiecutter.package_name }}.main import create_app
 {%- if cookiecutter.background_jobs == "celery" %}
 from {{ cookiecutter.package_name }}.worker import celery_app, close_worker_process, use_settings
 {%- endif %}
-from {{ cookiecutter.package_name }}.main import create_app
-from {{ cookiecutter.package_name }}.domains import metadata
 
 from .factories import TodoFactory, UserFactory
 {%- if cookiecutter.background_jobs == "celery" %}
@@ -160,8 +160,12 @@ def client_with(settings: Settings, session: Session) -> Iterator[ClientFactory]
     with ExitStack() as clients:
 
         def make(**changes: Any) -> TestClient:
-            app = create_app(settings.model_copy(update=changes))
-            return clients.enter_context(TestClient(app))
+            app_settings = settings.model_copy(update=changes)
+{%- if cookiecutter.background_jobs == "celery" %}
+            # A worker reads the same environment as the web app it serves.
+            use_settings(app_settings)
+{%- endif %}
+            return clients.enter_context(TestClient(create_app(app_settings)))
 
         yield make
 

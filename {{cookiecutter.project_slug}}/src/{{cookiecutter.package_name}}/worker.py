@@ -20,13 +20,12 @@ from celery.signals import setup_logging, worker_process_init, worker_process_sh
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .core.config import Settings, get_settings
-from .core.db import create_db_engine
+from .core.db import DATABASE_ERRORS, create_db_engine
 from .core.logging import configure_logging
 from .domains import job_functions
 from .infra.celery_app import APP_NAME, celery_config
 from .infra.mail.render import Mail
 from .infra.mail.sender import MailSender
-from .core.db import DATABASE_ERRORS
 from .jobs.service import run_job
 
 T = TypeVar("T")

@@ -7,12 +7,12 @@ from pydantic import SecretStr
 from redis.asyncio import Redis
 {%- endif %}
 
+from {{ cookiecutter.package_name }}.core.config import Settings
 {%- if cookiecutter.background_jobs == "celery" %}
 from {{ cookiecutter.package_name }}.infra.throttle_redis import RedisThrottle
 {%- else %}
 from {{ cookiecutter.package_name }}.infra.throttle_memory import MemoryThrottle
 {%- endif %}
-from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
 
 {% if cookiecutter.background_jobs == "celery" -%}

@@ -6,9 +6,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from {{ cookiecutter.package_name }}.core.api import API_PREFIX
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.pagination import PageParams, paginate
-from {{ cookiecutter.package_name }}.core.api import API_PREFIX
 from {{ cookiecutter.package_name }}.domains import DOMAINS, api_routers, metadata
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.todos.models import Todo

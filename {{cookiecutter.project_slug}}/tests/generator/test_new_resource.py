@@ -134,7 +134,10 @@ def test_a_resource_of_every_type_is_written_and_registered(
     todos = project / "src" / PACKAGE / "todos"
     assert {path.name for path in domain.glob("*.py")} == {path.name for path in todos.glob("*.py")}
     assert (project / "tests" / "gadget_parts" / "test_gadget_parts.py").is_file()
-    assert '    "gadget_parts",\n)' in (project / "src" / PACKAGE / "domains.py").read_text()
+    registry = (project / "src" / PACKAGE / "domains.py").read_text()
+    assert "from .gadget_parts import domain as gadget_parts\n" in registry
+    assert "    gadget_parts,\n)" in registry
+    assert '"todos : gadget_parts",' in (project / "pyproject.toml").read_text()
     assert 'prefix="/gadget-parts"' in (domain / "router.py").read_text()
     [revision] = (project / "migrations" / "versions").glob("*_create_gadget_parts.py")
     assert 'op.create_table(\n        "gadget_parts",' in revision.read_text()
@@ -164,6 +167,7 @@ def test_a_failing_tool_is_named_and_leaves_nothing_behind(project: Path) -> Non
 
 def test_a_domains_list_it_cannot_extend_is_reported(project: Path) -> None:
     domains = project / "src" / PACKAGE / "domains.py"
-    domains.write_text(domains.read_text().replace("DOMAINS = (", "DOMAINS = tuple(", 1))
-    with pytest.raises(GeneratorError, match=r"no `DOMAINS = \(\.\.\.\)` tuple"):
+    text = domains.read_text()
+    domains.write_text(text.replace("DOMAINS: tuple[Domain, ...] = (", "DOMAINS = tuple(", 1))
+    with pytest.raises(GeneratorError, match=r"no `DOMAINS: tuple\[Domain, \.\.\.\] = \(\.\.\.\)`"):
         generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)

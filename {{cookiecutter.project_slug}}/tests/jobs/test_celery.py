@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.jobs.models import JobStatus
 from {{ cookiecutter.package_name }}.infra.celery_app import make_celery
 from {{ cookiecutter.package_name }}.infra.mail.queued import QueuedMailSender
 from {{ cookiecutter.package_name }}.infra.mail.render import Mail
+from {{ cookiecutter.package_name }}.jobs.models import JobStatus
 from {{ cookiecutter.package_name }}.worker import celery_app, run_job_task, send_mail_task, use_settings
 
 from ..conftest import ClientFactory

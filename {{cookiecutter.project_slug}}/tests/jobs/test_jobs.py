@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import create_db_engine
-from {{ cookiecutter.package_name }}.jobs.models import Job, JobStatus
 from {{ cookiecutter.package_name }}.domains import job_functions
+from {{ cookiecutter.package_name }}.jobs.models import Job, JobStatus
 from {{ cookiecutter.package_name }}.jobs.service import run_job
 
 from ..factories import TodoFactory, UserFactory

@@ -12,6 +12,9 @@ from .spec import GeneratorError, parse_resource
 
 __all__ = ["GeneratorError", "generate_resource"]
 
+# import-linter's `lint-imports`, run by this interpreter (its script may not be on PATH).
+_LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+
 
 def generate_resource(
     root: Path, package: str, name: str, field_specs: list[str], plural: str | None
@@ -22,6 +25,7 @@ def generate_resource(
     resource = parse_resource(name, field_specs, plural, project.taken_names())
     files = render(resource, package, admin=project.has_admin)
     domains = project.domains_with(resource.plural)
+    pyproject = project.pyproject_with(resource.plural)
     versions = root / "migrations" / "versions"
     with project.all_or_nothing(), project.undoing_new_files_in(versions):
         written = project.write(files)
@@ -29,11 +33,13 @@ def generate_resource(
         registry = PurePath("src", package, "domains.py")
         written += project.write({registry: domains})
         generated.append(str(registry))
+        written += project.write({PurePath("pyproject.toml"): pyproject})
         # Formatted first, so that the lint sees the final lines; its fixes sort imports.
         run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
         ruff_fix = ("-m", "ruff", "check", "--fix", "--quiet", "--output-format", "concise")
         run_tool(root, *ruff_fix, *generated)
         run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
         run_tool(root, "-W", "error", "-c", f"import {package}.{resource.plural}.router")
+        run_tool(root, "-c", _LINT_IMPORTS, "--no-cache")
         written.append(autogenerate_revision(root, resource.plural))
     return written

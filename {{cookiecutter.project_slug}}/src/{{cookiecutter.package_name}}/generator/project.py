@@ -14,6 +14,8 @@ _DOMAINS = re.compile(
     r"^DOMAINS: tuple\[Domain, \.\.\.\] = \(\n(?P<entries>(?:    .*\n)*)\)", re.MULTILINE
 )
 _DOMAIN_IMPORT = "from .{name} import domain as {name}\n"
+# The import-linter layer of the resource domains, in pyproject.toml.
+_RESOURCE_LAYER = re.compile(r'^    # The resource domains\.\n    "(?P<names>[^"]*)"', re.MULTILINE)
 
 
 @dataclass
@@ -64,6 +66,17 @@ class Project:
         end = found.end("entries")
         text = f"{text[:end]}    {plural},\n{text[end:]}"
         return _with_import(text, plural)
+
+    def pyproject_with(self, plural: str) -> str:
+        """pyproject.toml with `plural` in the layer of the resource domains, which may import
+        each other (`:`) but not in a cycle."""
+        path = self.root / "pyproject.toml"
+        text = path.read_text(encoding="utf-8")
+        found = _RESOURCE_LAYER.search(text)
+        if found is None:
+            raise GeneratorError(f"no layer of resource domains in {path}'s import-linter contract")
+        end = found.end("names")
+        return f"{text[:end]} : {plural}{text[end:]}"
 
     def write(self, files: Mapping[PurePath, str]) -> list[Path]:
         """Write `files` (new or replacing), remembering how to undo it."""
