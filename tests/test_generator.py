@@ -111,7 +111,7 @@ def test_each_resource_is_a_domain_package_with_tests_and_a_migration(
     for plural in ("notes", "invoices"):
         assert modules(plural) == modules("todos")  # the shape of todos/
         assert (generated.path / "tests" / plural / f"test_{plural}.py").is_file()
-        assert f'    "{plural}",\n' in (source / "domains.py").read_text()
+        assert f"from .{plural} import domain as {plural}\n" in (source / "domains.py").read_text()
         [revision] = (generated.path / "migrations" / "versions").glob(f"*_create_{plural}.py")
         assert f'op.create_table(\n        "{plural}",' in revision.read_text()
     collected = generated.run("pytest", "--collect-only", "-q", "tests/notes", "tests/invoices")
@@ -123,6 +123,7 @@ def test_lint_format_types_and_security_lint_are_clean(generated: InstalledProje
     generated.run("ruff", "check", "--no-cache", ".")
     generated.run("ruff", "format", "--check", "--no-cache", ".")
     generated.run("mypy", "--no-incremental")
+    generated.run("lint-imports", "--no-cache")
     generated.run("bandit", "-q", "-c", "pyproject.toml", "-r", "src")
 
 
