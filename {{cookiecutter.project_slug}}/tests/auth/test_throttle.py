@@ -1,3 +1,6 @@
+{% if cookiecutter.background_jobs == "celery" -%}
+import logging
+{% endif -%}
 from collections.abc import Iterator
 
 import pytest
@@ -101,6 +104,18 @@ def test_logins_wait_while_redis_is_unreachable(
         assert answer.status_code == 503
         assert answer.headers["Retry-After"] == "5"
         assert answer.json() == {"detail": "Login is unavailable for a moment; retry later"}
+
+
+def test_an_unreachable_redis_is_logged_once_with_its_cause(
+    client_with: ClientFactory, users: UserFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = client_with(redis_url=SecretStr(f"redis://127.0.0.1:{free_port()}/0"))
+    user = users.create()
+    with caplog.at_level(logging.ERROR):
+        for _ in range(3):
+            client.post(TOKEN, data={"username": user.email, "password": "wrong"})
+    [record] = [r for r in caplog.records if "Redis (REDIS_URL) cannot be reached" in r.message]
+    assert "Connect" in record.getMessage() or "refused" in record.getMessage().lower()
 {%- else -%}
 @pytest.mark.anyio
 async def test_throttle_forgets_failures_outside_its_window(

@@ -3,9 +3,17 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+{%- if cookiecutter.background_jobs == "celery" %}
+from pydantic import SecretStr
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.main import create_app
+{%- if cookiecutter.background_jobs == "celery" %}
+
+from ..conftest import ClientFactory
+from ..smtp_server import free_port
+{%- endif %}
 
 
 def test_liveness_is_ok(client: TestClient) -> None:
@@ -18,6 +26,17 @@ def test_readiness_is_ok_when_the_database_answers(client: TestClient) -> None:
     response = client.get("/health/ready")
     assert response.status_code == 200
     assert response.json()["database"] == "ok"
+{%- if cookiecutter.background_jobs == "celery" %}
+    assert response.json()["redis"] == "ok"
+
+
+def test_readiness_is_503_when_redis_is_unreachable(client_with: ClientFactory) -> None:
+    """Logins and jobs need Redis: a replica without it must leave the load balancer."""
+    client = client_with(redis_url=SecretStr(f"redis://127.0.0.1:{free_port()}/0"))
+    readiness = client.get("/health/ready")
+    assert readiness.status_code == 503
+    assert readiness.json() == {"status": "unavailable", "detail": "Redis unavailable"}
+{%- endif %}
 
 
 # A file SQLite cannot create, and a PostgreSQL port nothing listens on: asyncpg raises a bare

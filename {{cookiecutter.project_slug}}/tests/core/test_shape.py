@@ -3,6 +3,7 @@
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,6 +11,8 @@ from {{ cookiecutter.package_name }}.core.api import API_PREFIX
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.pagination import PageParams, paginate
 from {{ cookiecutter.package_name }}.domains import DOMAINS, api_routers, metadata
+from {{ cookiecutter.package_name }}.identity.dependencies import TOKEN_URL
+from {{ cookiecutter.package_name }}.infra.context import context_of
 from {{ cookiecutter.package_name }}.main import create_app
 from {{ cookiecutter.package_name }}.todos.models import Todo
 from {{ cookiecutter.package_name }}.users.schemas import EMAIL_MAX_LENGTH
@@ -33,6 +36,32 @@ def test_every_domain_router_is_mounted_under_the_api_prefix(app: FastAPI) -> No
 
 def test_every_domain_table_is_in_the_schema_alembic_compares() -> None:
     assert {"users", "todos"} <= set(metadata().tables)
+
+
+def test_every_table_is_declared_by_the_domain_that_owns_it() -> None:
+    declared = [model.__tablename__ for domain in DOMAINS for model in domain.models]
+    assert sorted(declared) == sorted(metadata().tables)
+
+
+def test_every_job_kind_is_named_for_the_domain_that_declares_it() -> None:
+    for domain in DOMAINS:
+        for kind in domain.jobs:
+            assert kind.startswith(f"{domain.name}.")
+
+
+def test_the_oauth2_scheme_points_at_the_mounted_token_endpoint(app: FastAPI) -> None:
+    assert TOKEN_URL in app.openapi()["paths"]
+    scheme = app.openapi()["components"]["securitySchemes"]["OAuth2PasswordBearer"]
+    assert scheme["flows"]["password"]["tokenUrl"] == TOKEN_URL
+
+
+def test_the_lifespan_hands_out_one_typed_context(settings: Settings) -> None:
+    app = create_app(settings)
+    with TestClient(app):
+        context = context_of(app)
+        assert context.settings is settings
+        assert context.job_runner is not None
+        assert context.login_throttle is not None
 
 
 def test_an_owned_resource_gets_id_timestamps_and_owner_from_the_mixins() -> None:
