@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ..factories import DEFAULT_PASSWORD, UserFactory
@@ -55,3 +56,53 @@ def test_a_model_rule_does_not_echo_the_body(client: TestClient, users: UserFact
     [error] = _errors(response)
     assert "current_password is required" in error["msg"]
     assert "a brand new password" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", ME, {"full_name": "Ada", "fullname": "Ada"}),
+        ("POST", REGISTER, {"email": "a@example.com", "password": "long enough", "role": "x"}),
+        ("POST", "/api/v1/todos", {"title": "A todo", "done": True}),
+    ],
+)
+def test_an_unknown_field_in_a_json_body_is_422_naming_it(
+    client: TestClient, auth_headers: dict[str, str], method: str, path: str, body: dict[str, Any]
+) -> None:
+    """Ignored, a misspelt field would answer 200 and change nothing."""
+    response = client.request(method, path, headers=auth_headers, json=body)
+    [error] = _errors(response)
+    [unknown] = set(body) - {"full_name", "email", "password", "title"}
+    assert (error["type"], error["loc"]) == ("extra_forbidden", ["body", unknown])
+
+
+def test_the_token_form_accepts_the_extra_fields_of_oauth2_clients(
+    client: TestClient, users: UserFactory
+) -> None:
+    """RFC 6749 §4.3.2 and §2.3.1: clients send scope, and may send client_id."""
+    user = users.create()
+    form = {"username": user.email, "password": DEFAULT_PASSWORD, "grant_type": "password"}
+    extras = {"scope": "", "client_id": "cli", "client_secret": ""}
+    response = client.post(TOKEN, data={**form, **extras})
+    assert response.status_code == 200, response.text
+
+
+def test_the_openapi_document_forbids_extra_properties_in_json_bodies(
+    client: TestClient,
+) -> None:
+    document = client.get("/openapi.json").json()
+    bodies = {
+        name
+        for operation in (op for path in document["paths"].values() for op in path.values())
+        for content_type, media in operation.get("requestBody", {}).get("content", {}).items()
+        if content_type == "application/json"
+        for name in [media["schema"]["$ref"].rsplit("/", 1)[1]]
+    }
+    assert {"UserCreate", "UserUpdate", "TodoCreate", "TodoUpdate"} <= bodies
+    schemas = document["components"]["schemas"]
+    assert {name: schemas[name].get("additionalProperties") for name in bodies} == dict.fromkeys(
+        bodies, False
+    )
+    # The OAuth2 form stays open.
+    [form] = [name for name in schemas if name.startswith("LoginForm") or "token_post" in name]
+    assert schemas[form].get("additionalProperties") is not False
