@@ -9,7 +9,7 @@ from ..factories import DEFAULT_PASSWORD, UserFactory
 
 ME = "/api/v1/users/me"
 REGISTER = "/api/v1/auth/register"
-TOKEN = "/api/v1/auth/token"  # noqa: S105  # nosec B105  # a path
+TOKEN = "/api/v1/auth/token"
 
 
 def _errors(response: Any) -> list[dict[str, Any]]:
