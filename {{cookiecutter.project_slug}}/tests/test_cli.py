@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -7,6 +10,8 @@ from sqlalchemy.orm import Session
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.users.models import User
+
+from .factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -50,8 +55,49 @@ def test_create_superuser_prompts_twice_for_the_password(
     monkeypatch.delenv(cli.PASSWORD_ENV_VAR)
     answers = iter(["first password", "second password"])
     monkeypatch.setattr("getpass.getpass", lambda _prompt: next(answers))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
     with pytest.raises(SystemExit, match="do not match"):
         cli.main(["create-superuser", "--email", "admin@example.com"])
+
+
+def test_create_superuser_without_a_terminal_asks_for_the_variable() -> None:
+    """As under `docker compose exec -T` or in CI: one line and exit 1, not a traceback."""
+    environment = {k: v for k, v in os.environ.items() if k != cli.PASSWORD_ENV_VAR}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from {{ cookiecutter.package_name }}.cli import main; main()",
+            *("create-superuser", "--email", "admin@example.com"),
+        ],
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # no controlling terminal: getpass cannot open /dev/tty
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"error: no terminal to ask for the password: set {cli.PASSWORD_ENV_VAR}\n"
+    )
+
+
+def test_promote_superuser_makes_an_account_an_active_superuser(
+    session: Session, users: UserFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user = users.create(email="ada@example.com", is_active=False, is_verified=False)
+    cli.main(["promote-superuser", "Ada@Example.com"])
+    assert "ada@example.com" in capsys.readouterr().out
+    session.refresh(user)
+    assert (user.is_superuser, user.is_active, user.is_verified) == (True, True, True)
+
+
+def test_promote_superuser_of_an_unknown_email_fails_cleanly() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["promote-superuser", "nobody@example.com"])
+    assert exit_info.value.code == "error: no account has the email nobody@example.com"
 
 
 def test_create_superuser_reports_bad_configuration(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,8 +17,8 @@ from .core.exceptions import DomainError
 from .core.logging import configure_logging
 from .migrate import DatabaseNotReadyError, migrate
 from .users.models import User
-from .users.schemas import UserCreate
-from .users.service import create_user
+from .users.schemas import UserCreate, normalise_email
+from .users.service import create_user, get_user_by_email
 
 PASSWORD_ENV_VAR = "SUPERUSER_PASSWORD"  # noqa: S105  # nosec B105  # a variable's name
 
@@ -26,6 +26,9 @@ PASSWORD_ENV_VAR = "SUPERUSER_PASSWORD"  # noqa: S105  # nosec B105  # a variabl
 def _read_password() -> str:
     if password := os.environ.get(PASSWORD_ENV_VAR):
         return password
+    if not sys.stdin.isatty():
+        # getpass would read the password from stdin, or fail with a traceback on its end.
+        raise SystemExit(f"error: no terminal to ask for the password: set {PASSWORD_ENV_VAR}")
     password = getpass.getpass("Password: ")
     if getpass.getpass("Password (again): ") != password:
         raise SystemExit("error: the passwords do not match")
@@ -48,6 +51,26 @@ async def _create_superuser(user_in: UserCreate) -> User:
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
             return await create_user(session, user_in=user_in, is_superuser=True, is_verified=True)
+    finally:
+        await engine.dispose()
+
+
+def promote_superuser(email: str) -> User:
+    return asyncio.run(_promote_superuser(normalise_email(email)))
+
+
+async def _promote_superuser(email: str) -> User:
+    """An existing account becomes an active superuser; like create-superuser, the operator
+    vouches for its address."""
+    engine = create_db_engine(get_settings())
+    try:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            user = await get_user_by_email(session, email=email)
+            if user is None:
+                raise SystemExit(f"error: no account has the email {email}")
+            user.is_superuser = user.is_active = user.is_verified = True
+            await session.commit()
+            return user
     finally:
         await engine.dispose()
 
@@ -80,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     superuser.add_argument("--email", required=True)
     superuser.add_argument("--full-name")
+    promote = commands.add_parser(
+        "promote-superuser",
+        help="make an existing account an active superuser (for one that registered itself)",
+    )
+    promote.add_argument("email")
     commands.add_parser(
         "migrate",
         help="wait for the database (DB_CONNECT_RETRIES, DB_CONNECT_INTERVAL), then upgrade "
@@ -109,6 +137,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             settings = get_settings()
             configure_logging(settings)
             migrate(settings)
+            return
+        if args.command == "promote-superuser":
+            user = promote_superuser(args.email)
+            print(f"{user.email} (id {user.id}) is now an active superuser")
             return
         user = create_superuser(args.email, args.full_name)
     except (ConfigurationError, DomainError, DatabaseNotReadyError) as exc:

@@ -9,7 +9,9 @@ from ..users.schemas import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, Email, Passwo
 
 
 class LoginForm(BaseModel):
-    """The OAuth2 password grant's form; `username` is the account's email."""
+    """The OAuth2 password grant's form; `username` is the account's email. Not a
+    `RequestBody`: other fields are ignored, since clients send `scope` and may send
+    `client_id` (RFC 6749 §4.3.2, §2.3.1)."""
 
     grant_type: Literal["password"] = "password"
     username: Annotated[Text, Field(min_length=1, max_length=EMAIL_MAX_LENGTH)]

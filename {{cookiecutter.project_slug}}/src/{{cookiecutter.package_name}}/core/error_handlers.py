@@ -5,14 +5,12 @@ Crashes are answered (and logged once) by RequestContextMiddleware.
 
 import logging
 import re
-from typing import cast
+from collections.abc import Mapping
+from typing import Any, cast
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import (
-    http_exception_handler,
-    request_validation_exception_handler,
-)
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -73,18 +71,26 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return await http_exception_handler(request, exc)
 
 
-async def _validation_error(request: Request, exc: Exception) -> Response:
+def _without_input(error: Mapping[str, Any]) -> dict[str, Any]:
+    """A validation error fit to send back: its type, place and message, and of its context
+    only the numbers (limits such as `min_length`, which quote the schema, not the input)."""
+    # `input` goes always, not only for secret fields: a missing field's input is the whole
+    # body (a login form, password included), and the client has what it sent anyway.
+    safe = {key: value for key, value in error.items() if key not in {"input", "ctx"}}
+    limits = {
+        key: value
+        for key, value in error.get("ctx", {}).items()
+        if isinstance(value, int | float) and not isinstance(value, bool)
+    }
+    return {**safe, "ctx": limits} if limits else safe
+
+
+async def _validation_error(_request: Request, exc: Exception) -> Response:
     exc = cast(RequestValidationError, exc)  # registered for RequestValidationError only
-    try:
-        return await request_validation_exception_handler(request, exc)
-    except ValueError:
-        # Python's JSON parser reads NaN and Infinity, which JSON has not; an error that
-        # echoes such an input back cannot be written as JSON, so it goes without it.
-        errors = [{k: v for k, v in error.items() if k != "input"} for error in exc.errors()]
-        return JSONResponse(
-            {"detail": jsonable_encoder(errors)},
-            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        )
+    errors = [_without_input(error) for error in exc.errors()]
+    return JSONResponse(
+        {"detail": jsonable_encoder(errors)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+    )
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -56,6 +56,8 @@ ResourceId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
 
 
 class RequestBody(BaseModel):
-    """A JSON request body: types as documented, so `"completed": 0` is a 422, not False."""
+    """A JSON request body: types as documented, so `"completed": 0` is a 422, not False, and
+    only the documented fields, so a misspelt one is a 422 naming it, not a 200 that changes
+    nothing (the OpenAPI document says `additionalProperties: false`)."""
 
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, extra="forbid")
