@@ -9,14 +9,29 @@ import pytest
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.generator import GeneratorError, generate_resource
+from {{ cookiecutter.package_name }}.generator.project import Project
 from {{ cookiecutter.package_name }}.generator.spec import plural_of
 
 from ..conftest import PROJECT_ROOT
 
 PACKAGE = "{{ cookiecutter.package_name }}"
-# Names a project is unlikely to have generated already, so that these tests keep passing
-# after `new-resource` has added resources (each bad line fails for its own reason).
-FRESH_NAME = "sample_gizmo"
+
+
+def absent_name(name: str) -> str:
+    """`name`, or `name` with a number, such that neither it nor its plural is taken in this
+    project: these tests keep passing whatever resources `new-resource` has added."""
+    taken = Project(root=PROJECT_ROOT, package=PACKAGE).taken_names()
+    candidate, number = name, 1
+    while {candidate, plural_of(candidate)} & taken:
+        number += 1
+        candidate = f"{name}{number}"
+    return candidate
+
+
+FRESH_NAME = absent_name("sample_gizmo")
+# One with a two-word plural, to check the names derived from it.
+PART_NAME = absent_name("gadget_part")
+PARTS = plural_of(PART_NAME)
 EVERY_TYPE = [
     "--field=title:str",
     "--field=body:text?",
@@ -63,7 +78,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         (["auth", "--field=a:str"], "already exists"),
         (["core", "--field=a:str"], "already exists"),
         (["health", "--field=a:str"], "already exists"),
-        (["task", "--plural=todos", "--field=a:str"], "'todos' already exists"),
+        ([FRESH_NAME, "--plural=todos", "--field=a:str"], "'todos' already exists"),
         (["sheep", "--field=a:str"], "its own plural"),
         (["9notes", "--field=a:str"], "not a lower-case identifier"),
         ([FRESH_NAME, "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
@@ -128,22 +143,22 @@ def test_plurals_follow_english(name: str, plural: str) -> None:
 def test_a_resource_of_every_type_is_written_and_registered(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cli.main(["new-resource", "gadget_part", "--plural=gadget_parts", *EVERY_TYPE])
+    cli.main(["new-resource", PART_NAME, f"--plural={PARTS}", *EVERY_TYPE])
     written = capsys.readouterr().out
-    domain = project / "src" / PACKAGE / "gadget_parts"
+    domain = project / "src" / PACKAGE / PARTS
     todos = project / "src" / PACKAGE / "todos"
     assert {path.name for path in domain.glob("*.py")} == {path.name for path in todos.glob("*.py")}
-    assert (project / "tests" / "gadget_parts" / "test_gadget_parts.py").is_file()
+    assert (project / "tests" / PARTS / f"test_{PARTS}.py").is_file()
     registry = (project / "src" / PACKAGE / "domains.py").read_text()
-    assert "from .gadget_parts import domain as gadget_parts\n" in registry
-    assert "    gadget_parts,\n)" in registry
-    assert '"todos : gadget_parts",' in (project / "pyproject.toml").read_text()
-    assert 'prefix="/gadget-parts"' in (domain / "router.py").read_text()
-    [revision] = (project / "migrations" / "versions").glob("*_create_gadget_parts.py")
-    assert 'op.create_table(\n        "gadget_parts",' in revision.read_text()
+    assert f"from .{PARTS} import domain as {PARTS}\n" in registry
+    assert f"    {PARTS},\n)" in registry
+    assert f' : {PARTS}",' in (project / "pyproject.toml").read_text()
+    assert f'prefix="/{PARTS.replace("_", "-")}"' in (domain / "router.py").read_text()
+    [revision] = (project / "migrations" / "versions").glob(f"*_create_{PARTS}.py")
+    assert f'op.create_table(\n        "{PARTS}",' in revision.read_text()
     assert f"{revision.relative_to(project)}" in written
-    with pytest.raises(SystemExit, match="'gadget_part' already exists"):
-        cli.main(["new-resource", "gadget_part", "--field=a:str"])
+    with pytest.raises(SystemExit, match=f"'{PART_NAME}' already exists"):
+        cli.main(["new-resource", PART_NAME, "--field=a:str"])
 
 
 def test_a_failed_step_leaves_the_project_as_it_was(project: Path) -> None:
@@ -152,7 +167,7 @@ def test_a_failed_step_leaves_the_project_as_it_was(project: Path) -> None:
     todos = project / "src" / PACKAGE / "todos" / "models.py"
     todos.write_text(todos.read_text() + "    priority: Mapped[int | None]\n")
     before = _snapshot(project)
-    with pytest.raises(GeneratorError, match="does more than create sample_gizmos"):
+    with pytest.raises(GeneratorError, match=f"does more than create {plural_of(FRESH_NAME)}"):
         generate_resource(project, PACKAGE, FRESH_NAME, ["body:text"], None)
     assert _snapshot(project) == before
 

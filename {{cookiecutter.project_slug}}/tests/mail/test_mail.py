@@ -42,6 +42,33 @@ def test_token_lifetimes_read_naturally(minutes: int, said: str) -> None:
 
 
 @pytest.mark.anyio
+async def test_without_smtp_development_logs_the_whole_text(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    mail = render_mail(
+        "password_reset", to="to@example.com", subject="Hi", email="e", link=None, **RESET_CONTEXT
+    )
+    with caplog.at_level(logging.WARNING):
+        assert not await MailSender(settings.model_copy(update={"smtp_host": ""})).send(mail)
+    assert "to@example.com" in caplog.text
+    assert "a.b.c" in caplog.text  # the token: development can finish the reset
+
+
+@pytest.mark.anyio
+async def test_without_smtp_production_logs_the_subject_only(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    mail = render_mail(
+        "password_reset", to="to@example.com", subject="Hi", email="e", link=None, **RESET_CONTEXT
+    )
+    production = settings.model_copy(update={"smtp_host": "", "environment": "production"})
+    with caplog.at_level(logging.WARNING):
+        assert not await MailSender(production).send(mail)
+    assert "'Hi' was not sent" in caplog.text
+    assert "a.b.c" not in caplog.text
+
+
+@pytest.mark.anyio
 async def test_a_mail_goes_out_with_both_bodies_and_the_configured_sender(
     settings: Settings, inbox: Inbox
 ) -> None:
