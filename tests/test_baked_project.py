@@ -154,6 +154,29 @@ def test_production_refuses_to_start_with_a_placeholder_secret(
     assert "Traceback" not in output
 
 
+@pytest.mark.parametrize(
+    "command", [["gunicorn", "-c", "gunicorn_conf.py"], ["alembic", "upgrade", "head"]]
+)
+def test_a_mistyped_database_url_stops_the_server_and_migrations_in_one_line(
+    project: InstalledProject, command: list[str]
+) -> None:
+    result = subprocess.run(
+        [str(project.bin / command[0]), *command[1:]],
+        cwd=project.path,
+        env=clean_environment(DATABASE_URL="postgress://app:hunter2@db/app", BIND="127.0.0.1:0"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "DATABASE_URL: must be a sqlite:// or postgresql:// URL" in output
+    assert "Traceback" not in output
+    assert "hunter2" not in output
+    assert len(output.strip().splitlines()) == 1
+
+
 def test_quick_start_on_embedded_sqlite_keeps_data_across_restarts(
     project: InstalledProject,
 ) -> None:

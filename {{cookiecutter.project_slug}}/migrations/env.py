@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import Connection, create_engine, pool
 from sqlalchemy.types import TypeDecorator
 
-from {{ cookiecutter.package_name }}.core.config import get_settings
+from {{ cookiecutter.package_name }}.core.config import ConfigurationError, get_settings
 from {{ cookiecutter.package_name }}.domains import metadata
 
 config = context.config
@@ -19,7 +19,12 @@ target_metadata = metadata()
 
 def _database_url() -> str:
     # Tests pass a URL in the config; everything else uses the application's settings.
-    return config.attributes.get("database_url") or get_settings().database_url
+    if url := config.attributes.get("database_url"):
+        return str(url)
+    try:
+        return get_settings().database_url
+    except ConfigurationError as error:
+        raise SystemExit(f"error: {error}") from None  # one line, exit status 1
 
 
 def _render_item(kind: str, obj: Any, _context: Any) -> str | Literal[False]:

@@ -57,6 +57,21 @@ def test_postgresql_urls_use_psycopg2(url: str) -> None:
     assert _settings(database_url=url).database_url == "postgresql+psycopg2://u:p@db/app"
 
 
+@pytest.mark.parametrize(
+    "url", ["postgress://u:hunter2@db/app", "mysql://u:hunter2@db/app", "db/app", "hunter2"]
+)
+def test_a_database_url_of_another_kind_is_one_line_without_the_url(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    with pytest.raises(ConfigurationError) as error:
+        load_settings()
+    message = str(error.value)
+    assert message.startswith("Invalid configuration: DATABASE_URL: must be a sqlite:// or")
+    assert "\n" not in message
+    assert "hunter2" not in message
+
+
 def test_default_database_is_an_sqlite_file() -> None:
     assert _settings().is_sqlite
 

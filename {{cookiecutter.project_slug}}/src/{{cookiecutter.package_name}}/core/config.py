@@ -1,5 +1,6 @@
 """Application settings, read from the environment and the project's `.env` file."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,6 +35,11 @@ OptionalSecret = Annotated[SecretStr | None, BeforeValidator(lambda value: value
 
 class ConfigurationError(RuntimeError):
     """The settings are invalid; the message is one line fit for an operator."""
+
+
+# The databases the app runs on, as DATABASE_URL's scheme names them (before any `+driver`).
+_DATABASE_BACKENDS = frozenset({"sqlite", "postgres", "postgresql"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9]*(\+[A-Za-z0-9_]+)?")
 
 
 class Settings(BaseSettings):
@@ -134,12 +140,21 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _use_psycopg2_for_postgresql(cls, value: str) -> str:
-        # SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3; Alembic and the CLI's
-        # migrations use psycopg2, the app itself asyncpg (see `async_database_url`).
-        for prefix in ("postgres://", "postgresql://"):
-            if value.startswith(prefix):
-                return "postgresql+psycopg2://" + value.removeprefix(prefix)
-        return value
+        """Refuse a URL of another kind (a `postgress://` typo) in words, never echoing the
+        URL (it may hold a password), and give PostgreSQL the psycopg2 driver: SQLAlchemy 2.1
+        maps a bare postgresql:// URL to psycopg 3; Alembic and the CLI's migrations use
+        psycopg2, the app itself asyncpg (see `async_database_url`)."""
+        scheme, separator, rest = value.partition("://")
+        backend, _, driver = scheme.partition("+")
+        if not separator or backend not in _DATABASE_BACKENDS:
+            named = f" not {scheme!r}," if separator and _SCHEME.fullmatch(scheme) else ""
+            raise ValueError(
+                f"must be a sqlite:// or postgresql:// URL (postgres:// and a +driver too),"
+                f"{named} as in postgresql://user:password@host:5432/database"
+            )
+        if backend == "sqlite":
+            return value
+        return f"postgresql+{driver or 'psycopg2'}://{rest}"
 
     @model_validator(mode="after")
     def _require_real_secret_in_production(self) -> "Settings":
