@@ -27,7 +27,7 @@ include-operation-id = ["auth-reset-password", "auth-verify-email"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]
 
 [[operations]]
-include-operation-id = ["auth-register"]
+include-operation-id = ["auth-register", "auth-recover-password"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
 """
 
