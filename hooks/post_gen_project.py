@@ -56,7 +56,10 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 # Paths that need several answers at once: kept only when every one of them was chosen.
 COMBINED_PATHS: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
-    (("kubernetes", "y"), ("background_jobs", "celery")): ("deploy/k8s/worker-deployment.yaml",),
+    (("kubernetes", "y"), ("background_jobs", "celery")): (
+        "deploy/k8s/worker-deployment.yaml",
+        "deploy/k8s/worker-networkpolicy.yaml",
+    ),
 }
 
 MINIMUM_PYTHON = tuple(int(part) for part in PYTHON_VERSION.split("."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ import yaml
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject
 from .conftest import variant
-from .harness import CHOICES, answers_for, bake
+from .harness import CHOICES, TOOLS_BIN, answers_for, bake
 
 # The oldest and the newest Kubernetes that kubernetes-validate ships schemas for: the
 # manifests use no API that one of them lacks.
@@ -31,6 +32,16 @@ ENV_EXAMPLE_LINE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 # What gunicorn_conf.py and docker/entrypoint.sh read from the environment themselves.
 PROCESS_ENV_READ = re.compile(r'(?:_int_env\(|environ\.get\(|environ\[|\$\{)"?([A-Z][A-Z0-9_]*)')
 SECRET_LITERAL = re.compile(r"--from-literal=([A-Z][A-Z0-9_]*)=")
+# checkov's Kubernetes checks that do not apply to a template, each with why.
+CHECKOV_SKIPPED = {
+    # The image is named per release (`kustomize edit set image`, which takes a digest too):
+    # the template cannot know a digest.
+    "CKV_K8S_43",
+    # Settings are environment variables (pydantic-settings); files would need secrets_dir.
+    "CKV_K8S_35",
+}
+# The ports each component's pods may reach besides DNS, by answers.
+DNS = {(53, "UDP"), (53, "TCP")}
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,23 @@ class Manifests:
         )
         return env
 
+    def network_policy(self, component: str) -> dict[str, Any]:
+        """The NetworkPolicy whose pod selector picks the component's pods."""
+        [owner] = [
+            doc
+            for doc in self.resources()
+            if doc["kind"] in POD_OWNERS
+            and doc["metadata"]["labels"]["app.kubernetes.io/component"] == component
+        ]
+        labels = owner["spec"]["template"]["metadata"]["labels"]
+        [policy] = [
+            doc
+            for doc in self.of_kind("NetworkPolicy")
+            if doc["spec"]["podSelector"]
+            and _labels_match(doc["spec"]["podSelector"]["matchLabels"], labels)
+        ]
+        return policy
+
     def web_container(self) -> dict[str, Any]:
         [container] = self.one("Deployment", "web")["spec"]["template"]["spec"]["containers"]
         return container
@@ -102,8 +130,19 @@ def background_jobs(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def manifests(background_jobs: str, tmp_path_factory: pytest.TempPathFactory) -> Manifests:
     answers = {"kubernetes": "y", "background_jobs": background_jobs}
+    if background_jobs == "celery":
+        answers["observability"] = "otel"  # so the OTLP collector's egress is checked too
     project = bake(tmp_path_factory.mktemp("k8s"), **answers)
     return Manifests.read(project, answers_for(**answers)["package_name"])
+
+
+def _egress_ports(policy: dict[str, Any]) -> set[tuple[int, str]]:
+    """The ports a policy lets its pods reach, DNS included; every rule must name its ports."""
+    ports = set()
+    for rule in policy["spec"]["egress"]:
+        assert rule.get("ports"), f"{policy['metadata']['name']} opens egress to every port"
+        ports |= {(port["port"], port["protocol"]) for port in rule["ports"]}
+    return ports
 
 
 def _documented_env_names(project: Path) -> set[str]:
@@ -161,6 +200,118 @@ def test_names_labels_and_selectors_agree(manifests: Manifests) -> None:
     assert backend["port"] == {"name": service_port["name"]}
     [container_port] = manifests.web_container()["ports"]
     assert service_port["targetPort"] == container_port["name"]
+
+
+def test_the_kustomization_puts_everything_in_the_projects_namespace(
+    manifests: Manifests,
+) -> None:
+    assert manifests.documents[KUSTOMIZATION]["namespace"] == manifests.slug
+    # kustomize sets it: a namespace of a resource's own would differ from it once changed.
+    assert all("namespace" not in doc["metadata"] for doc in manifests.resources())
+    readme = (manifests.project / "README.md").read_text()
+    assert f"kubectl create namespace {manifests.slug}" in readme
+
+
+def test_the_namespace_denies_all_traffic_no_policy_allows(manifests: Manifests) -> None:
+    denials = [
+        doc for doc in manifests.of_kind("NetworkPolicy") if doc["spec"]["podSelector"] == {}
+    ]
+    assert [doc["spec"] for doc in denials] == [
+        {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
+    ]
+
+
+def test_every_workload_has_its_own_network_policy(manifests: Manifests) -> None:
+    owners = [doc for doc in manifests.resources() if doc["kind"] in POD_OWNERS]
+    components = [doc["metadata"]["labels"]["app.kubernetes.io/component"] for doc in owners]
+    policies = [manifests.network_policy(component) for component in components]
+    assert len(policies) == len(manifests.of_kind("NetworkPolicy")) - 1  # and the denial
+    for policy in policies:
+        assert policy["spec"]["policyTypes"] == ["Ingress", "Egress"]
+
+
+def test_only_the_ingress_controller_reaches_the_web_pods_on_their_port(
+    manifests: Manifests,
+) -> None:
+    [container_port] = manifests.web_container()["ports"]
+    ingress = manifests.network_policy("web")["spec"]["ingress"]
+    controller = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+        "podSelector": {
+            "matchLabels": {
+                "app.kubernetes.io/name": "ingress-nginx",
+                "app.kubernetes.io/component": "controller",
+            }
+        },
+    }
+    assert ingress[0]["from"] == [controller]
+    for rule in ingress:
+        assert rule["ports"] == [{"port": container_port["name"], "protocol": "TCP"}]
+        assert all(peer.keys() == {"namespaceSelector", "podSelector"} for peer in rule["from"])
+    readme = (manifests.project / "README.md").read_text()
+    assert "kubernetes.io/metadata.name: ingress-nginx" in readme
+    for component in ("migration", "worker"):
+        if manifests.of_kind("Deployment", component) or manifests.of_kind("Job", component):
+            assert "ingress" not in manifests.network_policy(component)["spec"]
+
+
+def test_pods_reach_only_dns_and_the_servers_they_use(
+    manifests: Manifests, background_jobs: str
+) -> None:
+    database, smtp, redis = (5432, "TCP"), (587, "TCP"), (6379, "TCP")
+    celery = background_jobs == "celery"
+    traced = (manifests.project / "src" / manifests.package / "core" / "tracing.py").exists()
+    otlp = {(4318, "TCP")} if traced else set()
+    expected = {
+        "web": DNS | {database} | ({redis} if celery else {smtp}) | otlp,
+        "migration": DNS | {database},
+    }
+    if celery:
+        expected["worker"] = DNS | {database, redis, smtp}
+    for component, ports in expected.items():
+        policy = manifests.network_policy(component)
+        assert _egress_ports(policy) == ports, component
+        [dns] = [rule for rule in policy["spec"]["egress"] if "to" in rule]
+        assert dns["to"] == [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}
+        ]
+    [smtp_port] = re.findall(
+        r"^SMTP_PORT=(\d+)$", (manifests.project / ".env.example").read_text(), re.M
+    )
+    assert int(smtp_port) == smtp[0]
+
+
+def test_checkov_finds_nothing_in_the_manifests_kustomize_applies(
+    manifests: Manifests, tmp_path: Path
+) -> None:
+    """checkov (offline: --skip-download) on every resource with the kustomization's
+    namespace set, as `kubectl apply -k` sends them."""
+    namespace = manifests.documents[KUSTOMIZATION]["namespace"]
+    for name, document in manifests.documents.items():
+        if name != KUSTOMIZATION:
+            document = {**document, "metadata": {**document["metadata"], "namespace": namespace}}
+            (tmp_path / name).write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = subprocess.run(
+        [
+            str(TOOLS_BIN / "checkov"),
+            *("--directory", str(tmp_path), "--framework", "kubernetes"),
+            *("--skip-download", "--quiet", "--compact", "--output", "json"),
+            *("--skip-check", ",".join(sorted(CHECKOV_SKIPPED))),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    failed = [
+        f"{check['check_id']} {check['check_name']}: {check['resource']}"
+        for check in report["results"]["failed_checks"]
+    ]
+    assert failed == []
+    assert report["summary"]["passed"] > 0
+    assert report["summary"]["parsing_errors"] == 0
+    assert result.returncode == 0, result.stderr
 
 
 def test_the_web_port_is_the_images_and_gunicorns(manifests: Manifests) -> None:
@@ -223,7 +374,7 @@ def test_env_names_are_settings_or_read_by_the_server(manifests: Manifests) -> N
     # Secrets come from the Secret alone, which every container reads.
     assert not secrets & set_in_manifests
     secret_name = f"{manifests.slug}-secrets"
-    assert f"kubectl create secret generic {secret_name}" in readme
+    assert f"kubectl -n {manifests.slug} create secret generic {secret_name}" in readme
     for container in manifests.containers():
         assert {"secretRef": {"name": secret_name}} in container["envFrom"]
     assert not manifests.of_kind("Secret")
@@ -253,6 +404,7 @@ def test_a_worker_runs_the_agreed_celery_command_exactly_with_celery(
         assert container["args"][:6] == ["celery", "--app", app, "worker", "--loglevel", "INFO"]
         ping = f"celery --app {app} inspect ping --destination celery@$HOSTNAME"
         assert container["livenessProbe"]["exec"]["command"] == ["sh", "-c", ping]
+        assert container["readinessProbe"]["exec"] == container["livenessProbe"]["exec"]
 
 
 # The installed variant with kubernetes=y: the manifests against the app and server themselves.
