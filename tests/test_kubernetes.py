@@ -17,7 +17,7 @@ import yaml
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject
 from .conftest import variant
-from .harness import CHOICES, TOOLS_BIN, answers_for, bake
+from .harness import CHOICES, TEMPLATE_ROOT, answers_for, bake
 
 # The oldest and the newest Kubernetes that kubernetes-validate ships schemas for: the
 # manifests use no API that one of them lacks.
@@ -33,6 +33,8 @@ ENV_EXAMPLE_LINE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=", re.MULTILINE)
 PROCESS_ENV_READ = re.compile(r'(?:_int_env\(|environ\.get\(|environ\[|\$\{)"?([A-Z][A-Z0-9_]*)')
 SECRET_LITERAL = re.compile(r"--from-literal=([A-Z][A-Z0-9_]*)=")
 # checkov's Kubernetes checks that do not apply to a template, each with why.
+# In a venv of its own (scripts/test.sh makes it; see tests/requirements-checkov.txt).
+CHECKOV = TEMPLATE_ROOT / ".venv-checkov" / "bin" / "checkov"
 CHECKOV_SKIPPED = {
     # The image is named per release (`kustomize edit set image`, which takes a digest too):
     # the template cannot know a digest.
@@ -293,7 +295,7 @@ def test_checkov_finds_nothing_in_the_manifests_kustomize_applies(
             (tmp_path / name).write_text(yaml.safe_dump(document), encoding="utf-8")
     result = subprocess.run(
         [
-            str(TOOLS_BIN / "checkov"),
+            str(CHECKOV),
             *("--directory", str(tmp_path), "--framework", "kubernetes"),
             *("--skip-download", "--quiet", "--compact", "--output", "json"),
             *("--skip-check", ",".join(sorted(CHECKOV_SKIPPED))),
