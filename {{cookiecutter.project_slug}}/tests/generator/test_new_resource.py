@@ -18,11 +18,12 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 # after `new-resource` has added resources (each bad line fails for its own reason).
 FRESH_NAME = "sample_gizmo"
 EVERY_TYPE = [
-    "--field=title:str",
+    "--field=title:str:80",
     "--field=body:text?",
     "--field=quantity:int",
     "--field=score:float?",
     "--field=done:bool",
+    "--field=archived:bool?",
     "--field=due:date?",
     "--field=paid_at:datetime",
     "--field=amount:decimal?",
@@ -69,6 +70,10 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         ([FRESH_NAME, "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
         ([FRESH_NAME, f"--plural={'n' * 41}", "--field=a:str"], "longer than"),
         ([FRESH_NAME, "--field=x:blob"], "unknown type 'blob'"),
+        ([FRESH_NAME, "--field=x:int:10"], "only str takes a length"),
+        ([FRESH_NAME, "--field=x:str:0"], "whole number from 1"),
+        ([FRESH_NAME, "--field=x:str:ten"], "whole number from 1"),
+        ([FRESH_NAME, "--field=x:str:10485761"], "whole number from 1"),
         ([FRESH_NAME, "--field=:str"], "field name is empty"),
         ([FRESH_NAME, "--field=body"], "expected NAME:TYPE"),
         ([FRESH_NAME, "--field=a:str", "--field=a:int"], "given more than once"),
@@ -139,6 +144,11 @@ def test_a_resource_of_every_type_is_written_and_registered(
     assert "    gadget_parts,\n)" in registry
     assert '"todos : gadget_parts",' in (project / "pyproject.toml").read_text()
     assert 'prefix="/gadget-parts"' in (domain / "router.py").read_text()
+    assert "TITLE_MAX_LENGTH = 80\n" in (domain / "models.py").read_text()
+    assert (
+        "equal_unless_none(GadgetPart.done), equal_unless_none(GadgetPart.archived)"
+        in (domain / "service.py").read_text()
+    )
     [revision] = (project / "migrations" / "versions").glob("*_create_gadget_parts.py")
     assert 'op.create_table(\n        "gadget_parts",' in revision.read_text()
     assert f"{revision.relative_to(project)}" in written

@@ -97,7 +97,8 @@ def _with_singulars(names: Collection[str]) -> set[str]:
 def _parse_length(spec: str, type_name: str, length: str) -> int:
     """The LENGTH of `NAME:TYPE:LENGTH`, for a type that takes one."""
     if not FIELD_TYPES[type_name].length:
-        raise GeneratorError(f"--field {spec!r}: a {type_name} has no length")
+        takers = ", ".join(name for name, known in FIELD_TYPES.items() if known.length)
+        raise GeneratorError(f"--field {spec!r}: only {takers} takes a length")
     if not length.isdigit() or not 1 <= int(length) <= MAX_STRING_LENGTH:
         raise GeneratorError(
             f"--field {spec!r}: the length must be a whole number from 1 to {MAX_STRING_LENGTH}"
