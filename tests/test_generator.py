@@ -1,4 +1,5 @@
-"""`new-resource` in a baked project, end to end: bad input changes nothing; two generated
+"""`new-resource` in a baked project, end to end: todos is its output, byte for byte (and its
+table the one the first migration creates); bad input changes nothing; two generated
 resources pass the project's own lint, types, tests (all on SQLite; theirs and the migrations'
 on PostgreSQL) and migration checks, and answer over HTTP under gunicorn.
 
@@ -7,8 +8,11 @@ One bake of the defaults, installed once for this module; its tests share one xd
 
 from __future__ import annotations
 
+import ast
+import difflib
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -17,12 +21,17 @@ import httpx
 import pytest
 
 from .baked_project import TEST_SECRET_KEY, InstalledProject, register_and_login
-from .harness import clean_environment
+from .harness import bake, clean_environment, run
 from .postgres import PostgresServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("generator")]
 
 NOTE = ["note", "--field", "body:text", "--field", "pinned:bool", "--field", "score:float?"]
+# The command line whose output is the committed todos/ package and tests/todos/.
+TODO = [
+    *("todo", "--plural", "todos", "--export"),
+    *("--field", "title:str:200", "--field", "description:text?", "--field", "completed:bool"),
+]
 INVOICE = [
     *("invoice", "--field", "number:str", "--field", "amount:decimal", "--field", "due:date"),
     *("--field", "paid_at:datetime?", "--field", "quantity:int", "--field", "note:text?"),
@@ -77,6 +86,149 @@ def _snapshot(root: Path) -> dict[str, bytes]:
                 path = Path(folder) / name
                 files[str(path.relative_to(root))] = path.read_bytes()
     return files
+
+
+def _without_todos(root: Path, package: str) -> None:
+    """Take todos out of the project at `root`: its package and tests, its registry import and
+    entry, its name in the import contract, and its table from the first migration."""
+    shutil.rmtree(root / "src" / package / "todos")
+    shutil.rmtree(root / "tests" / "todos")
+    domains = root / "src" / package / "domains.py"
+    text = domains.read_text(encoding="utf-8")
+    for line in ("from .todos import domain as todos\n", "    todos,\n"):
+        assert line in text
+        text = text.replace(line, "")
+    domains.write_text(text, encoding="utf-8")
+    pyproject = root / "pyproject.toml"
+    text, found = re.subn(
+        r'(    # The resource domains\.\n    ")todos(?: : )?',
+        r"\1",
+        pyproject.read_text(encoding="utf-8"),
+    )
+    assert found == 1
+    pyproject.write_text(text, encoding="utf-8")
+    first = _first_migration(root)
+    first.write_text(_without_statements_on(first.read_text(encoding="utf-8"), "todos"))
+
+
+def _first_migration(root: Path) -> Path:
+    [first] = (root / "migrations" / "versions").glob("*_0001_*.py")
+    return first
+
+
+def _without_statements_on(source: str, table: str) -> str:
+    """A migration's `source` without the statements of its functions that name `table`."""
+    dropped: set[int] = set()
+    for function in ast.parse(source).body:
+        if isinstance(function, ast.FunctionDef):
+            for statement in function.body:
+                strings = {n.value for n in ast.walk(statement) if isinstance(n, ast.Constant)}
+                if table in strings:
+                    dropped.update(range(statement.lineno - 1, statement.end_lineno or 0))
+    lines = source.splitlines(keepends=True)
+    return "".join(line for number, line in enumerate(lines) if number not in dropped)
+
+
+def _creates(source: str, table: str) -> list[str]:
+    """What a migration's upgrade() does to `table`, independent of formatting and of SQLite's
+    batch mode: the create_table call as a syntax tree, and each index as (name, columns,
+    keywords), all as ast.dump() text."""
+    [upgrade] = [
+        node
+        for node in ast.parse(source).body
+        if isinstance(node, ast.FunctionDef) and node.name == "upgrade"
+    ]
+    operations: list[str] = []
+    for statement in upgrade.body:
+        if isinstance(statement, ast.With):  # with op.batch_alter_table(table) as batch_op:
+            [item] = statement.items
+            assert isinstance(item.context_expr, ast.Call)
+            if ast.literal_eval(item.context_expr.args[0]) == table:
+                for inner in statement.body:
+                    assert isinstance(inner, ast.Expr)
+                    assert isinstance(inner.value, ast.Call)
+                    operations.append(_index(inner.value, inner.value.args[1:]))
+            continue
+        if not isinstance(statement, ast.Expr) or not isinstance(statement.value, ast.Call):
+            continue
+        call = statement.value
+        assert isinstance(call.func, ast.Attribute)
+        if call.func.attr == "create_table" and ast.literal_eval(call.args[0]) == table:
+            operations.append(ast.dump(call))
+        elif call.func.attr == "create_index" and ast.literal_eval(call.args[1]) == table:
+            operations.append(_index(call, call.args[2:]))
+    return operations
+
+
+def _index(call: ast.Call, columns: list[ast.expr]) -> str:
+    assert isinstance(call.func, ast.Attribute)
+    assert call.func.attr == "create_index"
+    keywords = sorted(ast.dump(keyword) for keyword in call.keywords)
+    return repr(("index", ast.dump(call.args[0]), [ast.dump(arg) for arg in columns], keywords))
+
+
+@pytest.fixture(scope="module", params=[{}, {"admin": "n"}], ids=["defaults", "admin=n"])
+def todos_regenerated(
+    request: pytest.FixtureRequest,
+    baked: InstalledProject,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, Path]:
+    """A bake (as committed) and a copy of it with todos taken out and generated again, by the
+    installed bake's interpreter on the copy's sources."""
+    answers: dict[str, str] = request.param
+    original = bake(tmp_path_factory.mktemp("todos-original"), **answers) if answers else baked.path
+    copy = tmp_path_factory.mktemp("todos-generated") / original.name
+    ignored = shutil.ignore_patterns(".venv", ".git", "*.db*", ".*_cache", "__pycache__")
+    shutil.copytree(original, copy, ignore=ignored)
+    _without_todos(copy, baked.package)
+    main = f"from {baked.package}.cli import main; main()"
+    run(
+        [str(baked.bin / "python"), "-c", main, "new-resource", *TODO],
+        cwd=copy,
+        env=clean_environment(PYTHONPATH=str(copy / "src")),
+    )
+    return original, copy
+
+
+def test_todos_is_the_generators_output_byte_for_byte(
+    todos_regenerated: tuple[Path, Path], baked: InstalledProject
+) -> None:
+    committed, generated = todos_regenerated
+    folders = [Path("src", baked.package, "todos"), Path("tests", "todos")]
+    names = sorted(
+        {
+            str(path.relative_to(root))
+            for root in (committed, generated)
+            for folder in folders
+            for path in (root / folder).glob("*.py")
+        }
+    )
+    assert len(names) == 9
+    diffs = []
+    for name in names:
+        before, after = (
+            (root / name).read_bytes() if (root / name).exists() else b""
+            for root in (committed, generated)
+        )
+        if before != after:
+            diffs += difflib.unified_diff(
+                before.decode().splitlines(keepends=True),
+                after.decode().splitlines(keepends=True),
+                f"committed/{name}",
+                f"generated/{name}",
+            )
+            diffs.append(f"({name}: the bytes differ)\n")
+    assert not diffs, "new-resource " + " ".join(TODO) + " differs:\n" + "".join(diffs)
+
+
+def test_todos_table_is_the_one_the_generator_migrates(
+    todos_regenerated: tuple[Path, Path],
+) -> None:
+    committed, generated = todos_regenerated
+    [revision] = (generated / "migrations" / "versions").glob("*_create_todos.py")
+    expected = _creates(_first_migration(committed).read_text(encoding="utf-8"), "todos")
+    assert len(expected) == 2  # the table and its owner index
+    assert _creates(revision.read_text(encoding="utf-8"), "todos") == expected
 
 
 @pytest.mark.parametrize(

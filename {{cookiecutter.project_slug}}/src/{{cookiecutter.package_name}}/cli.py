@@ -75,7 +75,9 @@ async def _promote_superuser(email: str) -> User:
         await engine.dispose()
 
 
-def new_resource(name: str, field_specs: list[str], plural: str | None) -> None:
+def new_resource(
+    name: str, field_specs: list[str], plural: str | None, *, export: bool = False
+) -> None:
     try:
         # A development command: inflect comes with the dev extra, not in production.
         from .generator import GeneratorError, generate_resource
@@ -86,7 +88,7 @@ def new_resource(name: str, field_specs: list[str], plural: str | None) -> None:
         ) from None
     try:
         written = generate_resource(
-            Path.cwd(), __name__.rpartition(".")[0], name, field_specs, plural
+            Path.cwd(), __name__.rpartition(".")[0], name, field_specs, plural, export=export
         )
     except GeneratorError as exc:
         raise SystemExit(f"error: {exc}") from None
@@ -123,14 +125,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--field",
         action="append",
         default=[],
-        metavar="NAME:TYPE[?]",
-        help="TYPE is str, text, int, float, bool, date, datetime or decimal; ? makes it "
-        "optional (repeat --field for each field)",
+        metavar="NAME:TYPE[:LENGTH][?]",
+        help="TYPE is str, text, int, float, bool, date, datetime or decimal; a str takes a "
+        "maximum LENGTH (255 if not given); ? makes it optional; a bool defaults to false and "
+        "filters the list, ?NAME=true (repeat --field for each field)",
     )
     resource.add_argument("--plural", help="the plural, when the English rule gets it wrong")
+    resource.add_argument(
+        "--export",
+        action="store_true",
+        help="add POST /<plural>/export: a background job of every row of the caller",
+    )
     args = parser.parse_args(argv)
     if args.command == "new-resource":
-        new_resource(args.name, args.field, args.plural)
+        new_resource(args.name, args.field, args.plural, export=args.export)
         return
     try:
         if args.command == "migrate":

@@ -33,11 +33,12 @@ FRESH_NAME = absent_name("sample_gizmo")
 PART_NAME = absent_name("gadget_part")
 PARTS = plural_of(PART_NAME)
 EVERY_TYPE = [
-    "--field=title:str",
+    "--field=title:str:80",
     "--field=body:text?",
     "--field=quantity:int",
     "--field=score:float?",
     "--field=done:bool",
+    "--field=archived:bool?",
     "--field=due:date?",
     "--field=paid_at:datetime",
     "--field=amount:decimal?",
@@ -84,6 +85,10 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         ([FRESH_NAME, "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
         ([FRESH_NAME, f"--plural={'n' * 41}", "--field=a:str"], "longer than"),
         ([FRESH_NAME, "--field=x:blob"], "unknown type 'blob'"),
+        ([FRESH_NAME, "--field=x:int:10"], "only str takes a length"),
+        ([FRESH_NAME, "--field=x:str:0"], "whole number from 1"),
+        ([FRESH_NAME, "--field=x:str:ten"], "whole number from 1"),
+        ([FRESH_NAME, "--field=x:str:10485761"], "whole number from 1"),
         ([FRESH_NAME, "--field=:str"], "field name is empty"),
         ([FRESH_NAME, "--field=body"], "expected NAME:TYPE"),
         ([FRESH_NAME, "--field=a:str", "--field=a:int"], "given more than once"),
@@ -154,6 +159,12 @@ def test_a_resource_of_every_type_is_written_and_registered(
     assert f"    {PARTS},\n)" in registry
     assert f' : {PARTS}",' in (project / "pyproject.toml").read_text()
     assert f'prefix="/{PARTS.replace("_", "-")}"' in (domain / "router.py").read_text()
+    assert "TITLE_MAX_LENGTH = 80\n" in (domain / "models.py").read_text()
+    part_class = "".join(word.capitalize() for word in PART_NAME.split("_"))
+    assert (
+        f"equal_unless_none({part_class}.done), equal_unless_none({part_class}.archived)"
+        in (domain / "service.py").read_text()
+    )
     [revision] = (project / "migrations" / "versions").glob(f"*_create_{PARTS}.py")
     assert f'op.create_table(\n        "{PARTS}",' in revision.read_text()
     assert f"{revision.relative_to(project)}" in written

@@ -5,14 +5,22 @@ for its owner, updating it, deleting it. A domain states only its own fields and
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import Select, bindparam, inspect, select
+from sqlalchemy import ColumnElement, Select, bindparam, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .exceptions import DomainError
 from .models import OwnedMixin
 from .pagination import PageParams, Paginated, paginate
 
 ModelT = TypeVar("ModelT", bound=OwnedMixin)
+
+
+def equal_unless_none(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]:
+    """A list filter built once: `column` equals the parameter of its name, and a None there
+    keeps every row (the filter was not asked for)."""
+    value = bindparam(column.key, type_=column.type)
+    return or_(value.is_(None), column == value)
 
 
 class Owned(Generic[ModelT]):

@@ -17,12 +17,19 @@ _LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports
 
 
 def generate_resource(
-    root: Path, package: str, name: str, field_specs: list[str], plural: str | None
+    root: Path,
+    package: str,
+    name: str,
+    field_specs: list[str],
+    plural: str | None,
+    *,
+    export: bool = False,
 ) -> list[Path]:
-    """Write the resource into the project at `root`; returns the files written. Everything
-    is checked before the first write; if a later step fails, nothing is left behind."""
+    """Write the resource into the project at `root`; returns the files written. With
+    `export`, it has an export job. Everything is checked before the first write; if a later
+    step fails, nothing is left behind."""
     project = Project.at(root, package)
-    resource = parse_resource(name, field_specs, plural, project.taken_names())
+    resource = parse_resource(name, field_specs, plural, project.taken_names(), export=export)
     files = render(resource, package, admin=project.has_admin)
     domains = project.domains_with(resource.plural)
     pyproject = project.pyproject_with(resource.plural)

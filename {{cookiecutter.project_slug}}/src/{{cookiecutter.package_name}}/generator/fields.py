@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class FieldType:
-    """One `--field NAME:TYPE`. Text in braces, `{CONST}`, becomes the field's name in upper
-    case; `imports` maps a generated module (`models`, `schemas`) to `(module, name)` pairs."""
+    """One `--field NAME:TYPE`. Text in braces is filled in: `{CONST}` becomes the field's name
+    in upper case, `{LENGTH}` its length (`NAME:str:LENGTH`) and `{TOO_LONG}` one more;
+    `imports` maps a generated module (`models`, `schemas`) to `(module, name)` pairs."""
 
     python: str  # the attribute's type in the model and the answer
     column: str = ""  # mapped_column's type, when `Mapped[python]` alone would not say it
@@ -15,6 +16,9 @@ class FieldType:
     imports: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     samples: tuple[str, str] = ("", "")  # two valid JSON values, as Python, as answered
     invalid: tuple[tuple[str, str], ...] = ()  # (why, a JSON value as Python) answered 422
+    length: int = 0  # the default of `NAME:TYPE:LENGTH`, for the types that take one
+    default: str = ""  # a required field's value when the request leaves it out, as Python
+    filter: bool = False  # the list takes `?NAME=` to keep only the rows with that value
 
 
 _BOUNDED_TEXT = (("..core.schemas", "Text"), ("pydantic", "Field"), ("typing", "Annotated"))
@@ -23,16 +27,17 @@ FIELD_TYPES: dict[str, FieldType] = {
     "str": FieldType(
         python="str",
         column="String({CONST}_MAX_LENGTH)",
-        constants=("{CONST}_MAX_LENGTH = 255",),
+        constants=("{CONST}_MAX_LENGTH = {LENGTH}",),
         schema="Annotated[Text, Field(min_length=1, max_length={CONST}_MAX_LENGTH)]",
         imports={"models": (("sqlalchemy", "String"),), "schemas": _BOUNDED_TEXT},
         samples=('"A short text"', '"Another short text"'),
         invalid=(
             ("empty", '""'),
-            ("too-long", '"x" * 256'),
+            ("too-long", '"x" * {TOO_LONG}'),
             ("nul", '"a\\x00b"'),
             ("number", "42"),
         ),
+        length=255,
     ),
     "text": FieldType(
         python="str",
@@ -79,6 +84,9 @@ FIELD_TYPES: dict[str, FieldType] = {
         python="bool",
         samples=("True", "False"),
         invalid=(("string", '"yes"'), ("number", "0")),
+        # A flag that is not sent is off; a list is often asked for its rows with a flag on.
+        default="False",
+        filter=True,
     ),
     "date": FieldType(
         python="date",
@@ -142,13 +150,19 @@ class ResourceField:
     name: str
     type_name: str
     optional: bool
+    length: int = 0  # for a type that takes one; 0: the type's default
 
     @property
     def type(self) -> FieldType:
         return FIELD_TYPES[self.type_name]
 
     def _fill(self, code: str) -> str:
-        return code.replace("{CONST}", self.name.upper())
+        length = self.length or self.type.length
+        return (
+            code.replace("{CONST}", self.name.upper())
+            .replace("{LENGTH}", str(length))
+            .replace("{TOO_LONG}", str(length + 1))
+        )
 
     @property
     def constants(self) -> list[str]:
@@ -163,8 +177,22 @@ class ResourceField:
         return f"{self.type.python} | None" if self.optional else self.type.python
 
     @property
+    def default(self) -> str:
+        """The value a create request that leaves the field out stores: None for an optional
+        field, else the type's default, if it has one ("" when the field must be sent)."""
+        return "None" if self.optional else self.type.default
+
+    @property
     def column(self) -> str:
-        return self._fill(self.type.column)
+        """mapped_column's arguments, when `Mapped[python]` alone would not say it all."""
+        arguments = [self._fill(self.type.column)] if self.type.column else []
+        if self.type.default and not self.optional:
+            arguments.append(f"default={self.type.default}")
+        return ", ".join(arguments)
+
+    @property
+    def invalid(self) -> tuple[tuple[str, str], ...]:
+        return tuple((why, self._fill(value)) for why, value in self.type.invalid)
 
     @property
     def alias(self) -> str:

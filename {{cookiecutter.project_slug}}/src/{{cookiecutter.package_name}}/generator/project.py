@@ -75,8 +75,9 @@ class Project:
         found = _RESOURCE_LAYER.search(text)
         if found is None:
             raise GeneratorError(f"no layer of resource domains in {path}'s import-linter contract")
-        end = found.end("names")
-        return f"{text[:end]} : {plural}{text[end:]}"
+        start, end = found.span("names")
+        names = f"{found['names']} : {plural}" if found["names"] else plural
+        return f"{text[:start]}{names}{text[end:]}"
 
     def write(self, files: Mapping[PurePath, str]) -> list[Path]:
         """Write `files` (new or replacing), remembering how to undo it."""

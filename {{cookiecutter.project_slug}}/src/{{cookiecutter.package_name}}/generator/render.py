@@ -96,6 +96,7 @@ def render(resource: Resource, package: str, *, admin: bool) -> dict[PurePath, s
 
     context = {
         "r": resource,
+        "package": package,
         "admin": admin,
         "imports": imports,
         "columns": any(field.column for field in resource.fields),

@@ -17,6 +17,8 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*")
 # owner index, ix_<plural>_owner_id_created_at.
 MAX_PLURAL_LENGTH = 63 - len("ix__owner_id_created_at")
 MAX_FIELD_LENGTH = 63
+# PostgreSQL's limit for varchar(n).
+MAX_STRING_LENGTH = 10_485_760
 # Columns every resource has (from the mixins), and the owner the service functions take.
 RESERVED_FIELDS = frozenset(
     {name for cls in OwnedMixin.__mro__ for name in getattr(cls, "__annotations__", {})} | {"owner"}
@@ -32,6 +34,12 @@ class Resource:
     name: str  # singular, snake_case: line_item
     plural: str  # line_items: the package, the table and the tests' folder
     fields: tuple[ResourceField, ...]
+    export: bool = False  # `POST /<plural>/export`: every row of the caller, as a job
+
+    @property
+    def filters(self) -> tuple[ResourceField, ...]:
+        """The fields the list filters on, `?NAME=`."""
+        return tuple(field for field in self.fields if field.type.filter)
 
     @property
     def class_name(self) -> str:
@@ -86,15 +94,27 @@ def _with_singulars(names: Collection[str]) -> set[str]:
     return {*names, *(singular for name in names if (singular := engine.singular_noun(name)))}
 
 
+def _parse_length(spec: str, type_name: str, length: str) -> int:
+    """The LENGTH of `NAME:TYPE:LENGTH`, for a type that takes one."""
+    if not FIELD_TYPES[type_name].length:
+        takers = ", ".join(name for name, known in FIELD_TYPES.items() if known.length)
+        raise GeneratorError(f"--field {spec!r}: only {takers} takes a length")
+    if not length.isdigit() or not 1 <= int(length) <= MAX_STRING_LENGTH:
+        raise GeneratorError(
+            f"--field {spec!r}: the length must be a whole number from 1 to {MAX_STRING_LENGTH}"
+        )
+    return int(length)
+
+
 def _parse_field(spec: str) -> ResourceField:
-    name, colon, type_name = spec.partition(":")
+    name, colon, type_spec = spec.partition(":")
     if not colon:
         raise GeneratorError(f"--field {spec!r}: expected NAME:TYPE (TYPE? for an optional one)")
     if not name:
         raise GeneratorError(f"--field {spec!r}: the field name is empty")
     _check_name(name, "field name")
-    optional = type_name.endswith("?")
-    type_name = type_name.removesuffix("?")
+    optional = type_spec.endswith("?")
+    type_name, has_length, length = type_spec.removesuffix("?").partition(":")
     if type_name not in FIELD_TYPES:
         raise GeneratorError(
             f"--field {spec!r}: unknown type {type_name!r} (known: {', '.join(FIELD_TYPES)})"
@@ -107,11 +127,21 @@ def _parse_field(spec: str) -> ResourceField:
         raise GeneratorError(f"--field {spec!r}: longer than {MAX_FIELD_LENGTH} characters")
     if hasattr(BaseModel, name) or hasattr(Base, name):
         raise GeneratorError(f"--field {spec!r}: {name} is taken by pydantic or SQLAlchemy")
-    return ResourceField(name=name, type_name=type_name, optional=optional)
+    return ResourceField(
+        name=name,
+        type_name=type_name,
+        optional=optional,
+        length=_parse_length(spec, type_name, length) if has_length else 0,
+    )
 
 
 def parse_resource(
-    name: str, field_specs: Sequence[str], plural: str | None, taken: Collection[str]
+    name: str,
+    field_specs: Sequence[str],
+    plural: str | None,
+    taken: Collection[str],
+    *,
+    export: bool = False,
 ) -> Resource:
     """Check every part of the request before anything is written. `taken` holds the names
     the project already uses (packages, modules, tables)."""
@@ -132,4 +162,4 @@ def parse_resource(
     names = [field.name for field in fields]
     if duplicates := sorted({field for field in names if names.count(field) > 1}):
         raise GeneratorError(f"--field {duplicates[0]!r} is given more than once")
-    return Resource(name=name, plural=plural, fields=fields)
+    return Resource(name=name, plural=plural, fields=fields, export=export)

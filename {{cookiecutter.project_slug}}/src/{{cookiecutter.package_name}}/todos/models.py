@@ -1,4 +1,4 @@
-"""The todo table."""
+"""The todos table."""
 
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column

@@ -1,4 +1,4 @@
-"""CRUD on the caller's own todos, and an export of them all as a background job."""
+"""CRUD on the caller's own todos, and their export as a job."""
 
 from typing import Annotated
 
@@ -20,8 +20,8 @@ router = APIRouter(
     prefix="/todos", tags=["todos"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)
 )
 
-# `{todo_id:int}`: only digits reach these routes, so `PATCH /todos/export` is a 405 from the
-# export route, not a 422 from trying "export" as an id.
+# Ids are `:int`: only digits reach the id routes, so a word in their place is another
+# route's (or a 404 or 405), not a 422 for a bad id.
 _NOT_FOUND = error_responses(status.HTTP_404_NOT_FOUND)
 _TOO_LARGE = error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 
@@ -36,7 +36,9 @@ async def read_page(
     session: SessionDep,
     user: CurrentUser,
     page: PageParamsDep,
-    completed: Annotated[bool | None, Query(description="Only (un)finished todos.")] = None,
+    completed: Annotated[
+        bool | None, Query(description="Only todos whose completed is this.")
+    ] = None,
 ) -> TodosPublic:
     return TodosPublic.model_validate(
         await list_todos(session, owner_id=user.id, page=page, completed=completed)
@@ -65,5 +67,7 @@ async def delete(session: SessionDep, todo: OwnedTodo) -> None:
 
 @router.post("/export", status_code=status.HTTP_202_ACCEPTED)
 async def export(user: CurrentUser, start_job: StartJob) -> JobPublic:
-    """Export every todo of the caller in the background; follow the job at `Location`."""
+    """Export the caller's todos in the background.
+
+    Follow the job at `Location`."""
     return await start_job(EXPORT_JOB, owner_id=user.id)
