@@ -10,7 +10,7 @@ import pytest
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.generator import GeneratorError, generate_resource
 from {{ cookiecutter.package_name }}.generator.project import Project
-from {{ cookiecutter.package_name }}.generator.spec import plural_of
+from {{ cookiecutter.package_name }}.generator.spec import parse_resource, plural_of, singular_of
 
 from ..conftest import PROJECT_ROOT
 
@@ -81,6 +81,9 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         (["health", "--field=a:str"], "already exists"),
         ([FRESH_NAME, "--plural=todos", "--field=a:str"], "'todos' already exists"),
         (["sheep", "--field=a:str"], "its own plural"),
+        (["widgets", "--field=a:str"], "'widgets' looks like a plural; did you mean widget?"),
+        (["line_items", "--field=a:str"], "did you mean line_item?"),
+        (["categories", "--field=a:str"], "did you mean category?"),
         (["9notes", "--field=a:str"], "not a lower-case identifier"),
         ([FRESH_NAME, "--plural=No-tes", "--field=a:str"], "not a lower-case identifier"),
         ([FRESH_NAME, f"--plural={'n' * 41}", "--field=a:str"], "longer than"),
@@ -143,6 +146,17 @@ def test_without_the_dev_extra_it_says_what_to_install(
 )
 def test_plurals_follow_english(name: str, plural: str) -> None:
     assert plural_of(name) == plural
+
+
+@pytest.mark.parametrize("name", ["status", "bus", "address", "analysis", "news"])
+def test_singulars_that_end_in_s_are_not_taken_for_plurals(name: str) -> None:
+    assert singular_of(name) is None
+
+
+def test_an_explicit_plural_says_the_name_is_singular() -> None:
+    """inflect may take a singular for a plural; --plural overrides it."""
+    resource = parse_resource("widgets", ["a:str"], "widgetses", set())
+    assert (resource.name, resource.plural) == ("widgets", "widgetses")
 
 
 def test_a_resource_of_every_type_is_written_and_registered(

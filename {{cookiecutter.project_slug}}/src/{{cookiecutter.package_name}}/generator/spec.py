@@ -43,11 +43,11 @@ class Resource:
 
     @property
     def class_name(self) -> str:
-        return _camel(self.name)
+        return camel(self.name)
 
     @property
     def plural_class_name(self) -> str:
-        return _camel(self.plural)
+        return camel(self.plural)
 
     @property
     def rows(self) -> str:
@@ -67,7 +67,7 @@ class Resource:
         return self.plural.replace("_", " ")
 
 
-def _camel(name: str) -> str:
+def camel(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_"))
 
 
@@ -87,7 +87,22 @@ def plural_of(name: str) -> str:
     return "_".join([*head, inflect.engine().plural_noun(last)])
 
 
-def _with_singulars(names: Collection[str]) -> set[str]:
+def singular_of(name: str) -> str | None:
+    """The singular when `name` reads as a plural (widgets -> widget, line_items -> line_item),
+    else None. inflect strips an s from bus, status or analysis as readily as from widgets,
+    so a name counts as plural only when inflect also has no plural of its own for it
+    (widgetss, where bus has buses). Plurals of words ending in a vowel (menus, taxis) look
+    like bus and pass as singulars. That the singular's plural gives the name back is not
+    asked: it would pass thieves (thief -> thiefs) and todos (todo -> todoes)."""
+    *head, last = name.split("_")
+    engine = inflect.engine()
+    singular = engine.singular_noun(last)
+    if not singular or singular == last or engine.plural_noun(last) != f"{last}s":
+        return None
+    return "_".join([*head, singular])
+
+
+def with_singulars(names: Collection[str]) -> set[str]:
     """`names` and the singular of each plural among them: todos -> todo (whose plural, by
     the English rule, would be todoes)."""
     engine = inflect.engine()
@@ -146,13 +161,19 @@ def parse_resource(
     """Check every part of the request before anything is written. `taken` holds the names
     the project already uses (packages, modules, tables)."""
     _check_name(name, "resource name")
+    # A --plural other than the name says the name is the singular, whatever inflect thinks.
+    if plural is None and (singular := singular_of(name)):
+        raise GeneratorError(
+            f"{name!r} looks like a plural; did you mean {singular}? (give the singular; "
+            "--plural sets the plural)"
+        )
     plural = plural or plural_of(name)
     _check_name(plural, "plural")
     if plural == name:
         raise GeneratorError(f"{name!r} is its own plural; give a different one with --plural")
     if len(plural) > MAX_PLURAL_LENGTH:
         raise GeneratorError(f"plural {plural!r} is longer than {MAX_PLURAL_LENGTH} characters")
-    taken = _with_singulars(taken)
+    taken = with_singulars(taken)
     for candidate in (name, plural):
         if candidate in taken:
             raise GeneratorError(f"{candidate!r} already exists in the project; choose another")
