@@ -4,7 +4,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.auth.mails import describe_minutes
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.infra.mail.render import render_mail
+from {{ cookiecutter.package_name }}.infra.mail.render import Mail, render_mail
 from {{ cookiecutter.package_name }}.infra.mail.sender import MailSender
 
 from ..smtp_server import Inbox, body
@@ -41,29 +41,30 @@ def test_token_lifetimes_read_naturally(minutes: int, said: str) -> None:
     assert describe_minutes(minutes) == said
 
 
-@pytest.mark.anyio
-async def test_without_smtp_development_logs_the_whole_text(
-    settings: Settings, caplog: pytest.LogCaptureFixture
-) -> None:
-    mail = render_mail(
+@pytest.fixture
+def reset_mail() -> Mail:
+    return render_mail(
         "password_reset", to="to@example.com", subject="Hi", email="e", link=None, **RESET_CONTEXT
     )
+
+
+@pytest.mark.anyio
+async def test_without_smtp_development_logs_the_whole_text(
+    settings: Settings, reset_mail: Mail, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING):
-        assert not await MailSender(settings.model_copy(update={"smtp_host": ""})).send(mail)
+        assert not await MailSender(settings.model_copy(update={"smtp_host": ""})).send(reset_mail)
     assert "to@example.com" in caplog.text
     assert "a.b.c" in caplog.text  # the token: development can finish the reset
 
 
 @pytest.mark.anyio
 async def test_without_smtp_production_logs_the_subject_only(
-    settings: Settings, caplog: pytest.LogCaptureFixture
+    settings: Settings, reset_mail: Mail, caplog: pytest.LogCaptureFixture
 ) -> None:
-    mail = render_mail(
-        "password_reset", to="to@example.com", subject="Hi", email="e", link=None, **RESET_CONTEXT
-    )
     production = settings.model_copy(update={"smtp_host": "", "environment": "production"})
     with caplog.at_level(logging.WARNING):
-        assert not await MailSender(production).send(mail)
+        assert not await MailSender(production).send(reset_mail)
     assert "'Hi' was not sent" in caplog.text
     assert "a.b.c" not in caplog.text
 
