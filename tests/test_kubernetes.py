@@ -262,7 +262,7 @@ def test_pods_reach_only_dns_and_the_servers_they_use(
 ) -> None:
     database, smtp, redis = (5432, "TCP"), (587, "TCP"), (6379, "TCP")
     celery = background_jobs == "celery"
-    traced = (manifests.project / "src" / manifests.package / "core" / "tracing.py").exists()
+    traced = (manifests.project / "src" / manifests.package / "infra" / "tracing.py").exists()
     otlp = {(4318, "TCP")} if traced else set()
     expected = {
         "web": DNS | {database} | ({redis} if celery else {smtp}) | otlp,
