@@ -207,7 +207,8 @@ def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[l
         api.post(
             "/api/v1/auth/register", json={"email": email, "password": PASSWORD}
         ).raise_for_status()
-        login = api.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
+        form = {"grant_type": "password", "username": email, "password": PASSWORD}
+        login = api.post("/api/v1/auth/token", data=form)
         tokens.append(login.raise_for_status().json()["access_token"])
     postgres.psql(
         "INSERT INTO todos (title, description, completed, owner_id, created_at, updated_at) "
@@ -252,7 +253,8 @@ def _scenarios(todo_id: int, writer_token: str, settings: Settings) -> dict[str,
         "POST /auth/token": Request(
             "/api/v1/auth/token",
             "POST",
-            f"username=bench2%40example.com&password={PASSWORD.replace(' ', '+')}",
+            "grant_type=password&username=bench2%40example.com"
+            f"&password={PASSWORD.replace(' ', '+')}",
             "application/x-www-form-urlencoded",
             authenticated=False,
             connections=4 * settings.workers,

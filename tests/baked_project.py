@@ -30,7 +30,8 @@ def register_and_login(client: httpx.Client, email: str) -> dict[str, str]:
     """Register `email` on a served bake and log in: the bearer header for its requests."""
     registered = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
     assert registered.status_code == 201, registered.text
-    token = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
+    form = {"grant_type": "password", "username": email, "password": PASSWORD}
+    token = client.post("/api/v1/auth/token", data=form)
     assert token.status_code == 200, token.text
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 

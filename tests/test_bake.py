@@ -18,6 +18,7 @@ from cookiecutter.utils import create_env_with_context
 from .harness import (
     CHOICES,
     TEMPLATE_CONTEXT,
+    TEMPLATE_ROOT,
     TOOLS_BIN,
     VARIANTS,
     Variant,
@@ -141,6 +142,22 @@ def test_only_the_chosen_observability_is_installed(baked: Path, answers: dict[s
     assert ("prometheus-client" in names) == (chosen != "none")
     assert ("opentelemetry-sdk" in names) == (chosen == "otel")
     assert "sentry-sdk" in names  # SENTRY_DSN works whatever the choice
+
+
+def test_the_app_factory_has_no_option_branches_and_mounts_each_chosen_part(
+    baked: Path, answers: dict[str, Any]
+) -> None:
+    """Options choose modules (parts.py lists them), not branches inside main.py."""
+    main = TEMPLATE_ROOT / "{{cookiecutter.project_slug}}/src/{{cookiecutter.package_name}}/main.py"
+    assert not re.search(r"{%-?\s*if", main.read_text())
+    parts = (baked / "src" / answers["package_name"] / "parts.py").read_text()
+    [listed] = re.findall(r"^PARTS: tuple\[Part, \.\.\.\] = \(([^)]*)\)", parts, re.M)
+    chosen = {
+        "metrics": answers["observability"] != "none",
+        "tracing": answers["observability"] == "otel",
+        "admin": answers["admin"] == "y",
+    }
+    assert listed.replace(",", " ").split() == [name for name, on in chosen.items() if on]
 
 
 # What only the admin site brings: its package and dependencies, setting, README section.

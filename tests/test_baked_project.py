@@ -89,8 +89,8 @@ def test_gunicorn_serves_the_whole_todo_flow_on_postgresql(
 def test_production_defaults_hold_on_a_real_server(
     project: InstalledProject, migrated_database: str
 ) -> None:
-    """Security headers, request ids in JSON logs (successful probes not access-logged),
-    body limit, login throttle, no docs."""
+    """Security headers (and no server banner), HEAD, request ids in JSON logs (successful
+    probes not access-logged), body limit, login throttle, no docs."""
     with (
         project.gunicorn(
             DATABASE_URL=migrated_database,
@@ -109,6 +109,13 @@ def test_production_defaults_hold_on_a_real_server(
         assert health.headers["X-Content-Type-Options"] == "nosniff"
         assert health.headers["X-Frame-Options"] == "DENY"
         assert "Strict-Transport-Security" not in health.headers
+        assert health.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+        assert "camera=()" in health.headers["Permissions-Policy"]
+        # No banner: the project's gunicorn worker class keeps uvicorn's `server` header out.
+        assert "server" not in health.headers
+        assert "server" not in api.get("/nope").headers
+        head = api.head("/health")
+        assert (head.status_code, head.content) == (200, b"")
         behind_tls = api.get("/health", headers={"X-Forwarded-Proto": "https"})
         assert behind_tls.headers["Strict-Transport-Security"].startswith("max-age=")
         assert api.get("/docs").status_code == 404
@@ -118,11 +125,9 @@ def test_production_defaults_hold_on_a_real_server(
         assert too_big.status_code == 413
         assert too_big.json() == {"detail": "Request body too large"}
 
-        guesses = [
-            api.post("/api/v1/auth/token", data={"username": "x@example.com", "password": "no"})
-            for _ in range(4)
-        ]
-        assert [guess.status_code for guess in guesses] == [401, 401, 401, 429]
+        guess = {"grant_type": "password", "username": "x@example.com", "password": "no"}
+        guesses = [api.post("/api/v1/auth/token", data=guess) for _ in range(4)]
+        assert [guess.status_code for guess in guesses] == [400, 400, 400, 429]
         assert int(guesses[-1].headers["Retry-After"]) > 0
         assert guesses[-1].json()["detail"].startswith("Too many failed login attempts")
     lines = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
@@ -182,7 +187,11 @@ def test_quick_start_on_embedded_sqlite_keeps_data_across_restarts(
 ) -> None:
     """The README's path: no DATABASE_URL, the generated .env, migrations, then gunicorn."""
     project.run("alembic", "upgrade", "head")
-    credentials = {"username": "restart@example.com", "password": "survives restarts"}
+    credentials = {
+        "grant_type": "password",
+        "username": "restart@example.com",
+        "password": "survives restarts",
+    }
     with project.serve() as api:
         assert api.get("/docs").status_code == 200
         registered = api.post(
@@ -261,7 +270,8 @@ def test_the_dependency_audit_fails_when_it_cannot_audit(project: InstalledProje
 
 
 def _token(api: httpx.Client, email: str, password: str) -> dict[str, str]:
-    response = api.post("/api/v1/auth/token", data={"username": email, "password": password})
+    form = {"grant_type": "password", "username": email, "password": password}
+    response = api.post("/api/v1/auth/token", data=form)
     assert response.status_code == 200, response.text
     assert response.json()["token_type"] == "bearer"
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -283,9 +293,10 @@ def _walk_the_todo_flow(api: httpx.Client) -> None:
         == 409
     )
 
-    wrong = api.post("/api/v1/auth/token", data={"username": "walker@example.com", "password": "x"})
-    assert wrong.status_code == 401
-    assert wrong.headers["www-authenticate"] == "Bearer"
+    wrong_password = {"grant_type": "password", "username": "walker@example.com", "password": "x"}
+    wrong = api.post("/api/v1/auth/token", data=wrong_password)
+    assert wrong.status_code == 400
+    assert wrong.json()["error"] == "invalid_grant"
 
     headers = _token(api, "WALKER@example.com", password)
     assert api.get("/api/v1/users/me", headers=headers).json()["full_name"] == "Walker"

@@ -18,13 +18,19 @@ ADMIN_PASSWORD = "the fuzzer's own password"
 # Fixed, so a CI failure can be replayed; change it to explore further.
 SEED = "20261122"
 # Where schema-valid input is still refused, as documented: a token that fits its schema is
-# not a token the app issued (400); an address in a special-use or reserved domain (`.test`,
-# `.localhost`, ...) fits JSON Schema's `email` format but no mailbox can have it (422, from
-# email-validator).
+# not a token the app issued (400); an address in a special-use domain that no mail can reach
+# (`.invalid`, `.localhost`, ...) fits JSON Schema's `email` format but no mailbox can have it,
+# and a password the policy refuses (too short, common, ...) fits the schema's string (422);
+# credentials that fit the token endpoint's form are not an account's (400 invalid_grant), and
+# repeated failed logins are throttled (429).
 CONFIG = """
 [[operations]]
 include-operation-id = ["auth-reset-password", "auth-verify-email"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400"]
+
+[[operations]]
+include-operation-id = ["auth-login"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "429"]
 
 [[operations]]
 include-operation-id = ["auth-register", "auth-recover-password"]
@@ -53,9 +59,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
         DOCS_ENABLED="true",
         ACCESS_LOG="false",
     ) as api:
-        login = api.post(
-            "/api/v1/auth/token", data={"username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
-        )
+        form = {"grant_type": "password", "username": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        login = api.post("/api/v1/auth/token", data=form)
         token = login.json()["access_token"]
         result = run(
             [

@@ -65,9 +65,12 @@ def test_a_generated_client_walks_the_todo_flow(
             user = _module("api.auth.auth_register").sync(
                 client=anonymous, body=models.UserCreate(email=email, password=password)
             )
-            token = _module("api.auth.auth_login").sync(
-                client=anonymous, body=models.LoginForm(username=email, password=password)
+            form = models.AuthLoginTokenRequest(
+                grant_type=models.AuthLoginTokenRequestGrantType.PASSWORD,
+                username=email,
+                password=password,
             )
+            token = _module("api.auth.auth_login").sync(client=anonymous, body=form)
         assert isinstance(user, models.UserPublic)
         assert user.email == email
         assert isinstance(token, models.Token)

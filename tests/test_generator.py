@@ -1,7 +1,10 @@
 """`new-resource` in a baked project, end to end: todos is its output, byte for byte (and its
-table the one the first migration creates); bad input changes nothing; two generated
-resources pass the project's own lint, types, tests (all on SQLite; theirs and the migrations'
-on PostgreSQL) and migration checks, and answer over HTTP under gunicorn.
+table the one the first migration creates); bad input changes nothing; generated resources,
+one with references to two others, pass the project's own lint, types, tests (all on SQLite;
+theirs and the migrations' on PostgreSQL) and migration checks, and answer over HTTP under
+gunicorn, where a reference to another user's row is refused; and all that still holds after
+another one was generated and removed again (`new-resource --remove`), whose table its drop
+migration takes out on SQLite and PostgreSQL.
 
 One bake of the defaults, installed once for this module; its tests share one xdist worker.
 """
@@ -13,7 +16,9 @@ import difflib
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +41,15 @@ INVOICE = [
     *("invoice", "--field", "number:str", "--field", "amount:decimal", "--field", "due:date"),
     *("--field", "paid_at:datetime?", "--field", "quantity:int", "--field", "note:text?"),
 ]
+PROJECT = ["project", "--field", "name:str"]
 # Names the project's own generator tests once used as "never generated": the project's suite
-# must still pass with resources of those names.
-TASK = ["task", "--field", "title:str"]
+# must still pass with resources of those names. The task refers to a project (required) and
+# to a note (optional).
+TASK = ["task", "--field", "title:str", "--field", "project:ref", "--field", "note:ref?"]
 GIZMO = ["sample_gizmo", "--field", "label:str"]
+# Generated and removed again; a datetime column shows its downgrade re-creates the model's
+# types (timestamptz on PostgreSQL), not SQLite's reflection of them.
+SKETCH = ["sketch", "--field", "title:str", "--field", "drawn_at:datetime?"]
 # Each bad command line and a word its one-line error must contain. "memo" is never generated,
 # so each line fails for its own reason whether or not the resources above exist yet.
 BAD_INPUTS = [
@@ -60,6 +70,11 @@ BAD_INPUTS = [
     ),
     (["memo", "--field", "class:str"], "keyword"),
     (["memo"], "--field"),
+    (["memo", "--field", "a:str", "--field", "todoo:ref"], "did you mean todo?"),
+    (["--remove", "memo"], "no resource 'memo'"),
+    *((["--remove", name], "not a generated resource") for name in ("users", "auth", "jobs")),
+    (["--remove", "health"], "not a generated resource"),
+    (["--remove", "todos"], "todos is still imported by tests/"),
 ]
 
 
@@ -70,9 +85,12 @@ def baked(tmp_path_factory: pytest.TempPathFactory) -> InstalledProject:
 
 @pytest.fixture(scope="module")
 def generated(baked: InstalledProject) -> InstalledProject:
-    """The bake with resources added by the project's own command."""
-    for arguments in (NOTE, INVOICE, TASK, GIZMO):
+    """The bake with resources added by the project's own command, and one of them (sketches)
+    removed again by it."""
+    for arguments in (NOTE, SKETCH, INVOICE, PROJECT, TASK, GIZMO):
         baked.run(baked.path.name, "new-resource", *arguments)
+    removed = baked.run(baked.path.name, "new-resource", "--remove", "sketches").stdout
+    assert removed.startswith("'sketches' is the package of the resource Sketch\n"), removed
     return baked
 
 
@@ -264,6 +282,16 @@ def test_each_resource_is_a_domain_package_with_tests_and_a_migration(
     def modules(domain: str) -> list[str]:
         return sorted(path.name for path in (source / domain).glob("*.py"))
 
+    assert not (source / "sketches").exists()  # removed again, like its tests and registration
+    assert not (generated.path / "tests" / "sketches").exists()
+    assert "sketches" not in (source / "domains.py").read_text()
+    assert "sketches" not in (generated.path / "pyproject.toml").read_text()
+    versions = generated.path / "migrations" / "versions"
+    # Named <date>_<random revision>_<message>: the order of the names says nothing.
+    assert sorted(path.name.split("_", 2)[2] for path in versions.glob("*_sketches.py")) == [
+        "create_sketches.py",
+        "drop_sketches.py",
+    ]
     for plural in ("notes", "invoices"):
         assert modules(plural) == modules("todos")  # the shape of todos/
         assert (generated.path / "tests" / plural / f"test_{plural}.py").is_file()
@@ -295,7 +323,7 @@ def test_own_suite_passes_on_postgresql(
     """The generated resources' tests and the migrations' on PostgreSQL; the rest of the suite
     runs there in test_baked_project.py, and all of it on SQLite above."""
     url = postgres.create_database("generated")
-    tests = ("tests/notes", "tests/invoices", "tests/test_migrations.py")
+    tests = ("tests/notes", "tests/invoices", "tests/tasks", "tests/test_migrations.py")
     result = generated.run(
         "pytest", "-q", "-p", "no:cacheprovider", "--no-cov", *tests, TEST_DATABASE_URL=url
     )
@@ -318,8 +346,52 @@ def test_migrations_create_the_tables_and_match_the_models_on_postgresql(
         "WHERE schemaname = 'public'",
         migrated.rsplit("/", 1)[1],
     )
-    assert tables == "alembic_version,invoices,jobs,notes,sample_gizmos,tasks,todos,users"
+    assert tables == "alembic_version,invoices,jobs,notes,projects,sample_gizmos,tasks,todos,users"
     generated.run("alembic", "check", DATABASE_URL=migrated)
+    foreign_keys = postgres.psql(
+        "SELECT string_agg(conname || ' ' || confdeltype::text, ',' ORDER BY conname) "
+        "FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f'",
+        migrated.rsplit("/", 1)[1],
+    )
+    # ON DELETE: CASCADE (c) for the owner and the required project, SET NULL (n) for the note.
+    assert foreign_keys == (
+        "fk_tasks_note_id_notes n,fk_tasks_owner_id_users c,fk_tasks_project_id_projects c"
+    )
+
+
+def _tables(postgres: PostgresServer, url: str) -> set[str]:
+    """The tables of the database at `url`, SQLite's or the test server's."""
+    if url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as connection:
+            rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return {name for (name,) in rows}
+    sql = "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'"
+    return set(postgres.psql(sql, url.rsplit("/", 1)[1]).split(","))
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_the_removed_resources_migration_drops_its_table_and_its_downgrade_restores_it(
+    generated: InstalledProject, postgres: PostgresServer, tmp_path: Path, database: str
+) -> None:
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'removed.db'}"
+    else:
+        url = postgres.create_database("removed")
+    generated.run("alembic", "upgrade", "head", DATABASE_URL=url)
+    generated.run("alembic", "check", DATABASE_URL=url)
+    assert {"notes", "todos"} <= _tables(postgres, url)
+    assert "sketches" not in _tables(postgres, url)
+    generated.run("alembic", "downgrade", "-1", DATABASE_URL=url)  # the drop, undone
+    assert "sketches" in _tables(postgres, url)
+    if database == "postgresql":  # as the model made it, not as SQLite reflects it
+        column = postgres.psql(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'sketches' AND column_name = 'drawn_at'",
+            url.rsplit("/", 1)[1],
+        )
+        assert column == "timestamp with time zone"
+    generated.run("alembic", "upgrade", "head", DATABASE_URL=url)
+    assert "sketches" not in _tables(postgres, url)
 
 
 def _walk_crud(
@@ -358,6 +430,39 @@ def _walk_crud(
     assert api.get(item, headers=headers).status_code == 404
 
 
+def _walk_references(api: httpx.Client, headers: dict[str, str], other: dict[str, str]) -> None:
+    """A task refers to the caller's own project and note; another user's project, or a
+    missing one, is the same 422 naming the field; deleting the project deletes its tasks,
+    deleting the note clears the task's reference to it."""
+
+    def make(url: str, who: dict[str, str], body: dict[str, Any]) -> int:
+        created = api.post(url, headers=who, json=body)
+        assert created.status_code == 201, created.text
+        row_id: int = created.json()["id"]
+        return row_id
+
+    project = make("/api/v1/projects", headers, {"name": "Mine"})
+    foreign = make("/api/v1/projects", other, {"name": "Theirs"})
+    note = make("/api/v1/notes", headers, {"body": "See this"})
+    task = make("/api/v1/tasks", headers, {"title": "A", "project_id": project, "note_id": note})
+    refused = [
+        api.post("/api/v1/tasks", headers=headers, json={"title": "B", "project_id": project_id})
+        for project_id in (foreign, 999_999)
+    ]
+    assert [answer.status_code for answer in refused] == [422, 422]
+    assert refused[0].json() == refused[1].json()
+    assert refused[0].json()["detail"][0]["loc"] == ["body", "project_id"]
+    moved = api.patch(f"/api/v1/tasks/{task}", headers=headers, json={"project_id": foreign})
+    assert moved.status_code == 422
+    listed = api.get("/api/v1/tasks", headers=headers, params={"project_id": project}).json()
+    assert [row["id"] for row in listed["items"]] == [task]
+
+    assert api.delete(f"/api/v1/notes/{note}", headers=headers).status_code == 204
+    assert api.get(f"/api/v1/tasks/{task}", headers=headers).json()["note_id"] is None
+    assert api.delete(f"/api/v1/projects/{project}", headers=headers).status_code == 204
+    assert api.get(f"/api/v1/tasks/{task}", headers=headers).status_code == 404
+
+
 def test_gunicorn_serves_the_new_resources_on_postgresql(
     generated: InstalledProject, migrated: str
 ) -> None:
@@ -389,6 +494,7 @@ def test_gunicorn_serves_the_new_resources_on_postgresql(
             },
             change={"paid_at": "2026-11-23T12:30:00Z", "amount": "99999999.99"},
         )
+        _walk_references(api, owner, other)
         too_big = api.post(
             "/api/v1/invoices",
             headers=owner,

@@ -40,6 +40,7 @@ MAKE_TARGETS: dict[str, tuple[str, ...]] = {
     "revision": ("MESSAGE=add due dates",),
     "superuser": ("EMAIL=admin@example.com",),
     "resource": ("NAME=note", "FIELDS=body:text pinned:bool score:float?"),
+    "remove-resource": ("NAME=note",),
     "lock": (),
 }
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;]+)", re.MULTILINE)
@@ -126,7 +127,24 @@ def test_make_resource_calls_the_generator_once_per_field(project: InstalledProj
     ]
 
 
-@pytest.mark.parametrize("target", ["resource", "revision", "superuser"])
+@pytest.mark.parametrize("project", [variant("defaults")], indirect=True)
+def test_make_remove_resource_calls_the_generator_with_remove(project: InstalledProject) -> None:
+    command = run(["make", "--dry-run", "remove-resource", "NAME=note"], cwd=project.path).stdout
+    assert command.split() == [
+        f".venv/bin/{project.path.name}",
+        "new-resource",
+        "--remove",
+        '"note"',
+    ]
+
+
+@pytest.mark.parametrize("project", [variant("defaults")], indirect=True)
+def test_make_help_lists_every_target(project: InstalledProject) -> None:
+    listed = run(["make", "help"], cwd=project.path).stdout
+    assert [line.split()[1] for line in listed.splitlines()] == list(MAKE_TARGETS)
+
+
+@pytest.mark.parametrize("target", ["resource", "remove-resource", "revision", "superuser"])
 @pytest.mark.parametrize("project", [variant("defaults")], indirect=True)
 def test_make_target_without_its_variable_says_which_in_one_line(
     project: InstalledProject, target: str

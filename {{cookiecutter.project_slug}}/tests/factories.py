@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from itertools import count
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -39,14 +40,24 @@ class UserFactory:
         self.session.commit()
         return user
 
+    def login(
+        self, client: TestClient, user: User, password: str = DEFAULT_PASSWORD
+    ) -> dict[str, Any]:
+        """The token endpoint's answer to the password grant: a new login session."""
+        form = {"grant_type": "password", "username": user.email, "password": password}
+        response = client.post("/api/v1/auth/token", data=form)
+        assert response.status_code == 200, response.text
+        tokens: dict[str, Any] = response.json()
+        return tokens
+
     def login_headers(
         self, client: TestClient, user: User, password: str = DEFAULT_PASSWORD
     ) -> dict[str, str]:
-        response = client.post(
-            "/api/v1/auth/token", data={"username": user.email, "password": password}
-        )
-        assert response.status_code == 200, response.text
-        return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return bearer(self.login(client, user, password)["access_token"])
+
+
+def bearer(access_token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {access_token}"}
 
 
 @dataclass

@@ -43,9 +43,28 @@ def test_create_superuser_twice_fails_cleanly() -> None:
         cli.main(["create-superuser", "--email", "admin@example.com"])
 
 
-def test_create_superuser_rejects_a_weak_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(cli.PASSWORD_ENV_VAR, "short")
-    with pytest.raises(SystemExit, match="password"):
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "at least 8 characters"),
+        ("password", "commonly used"),
+        ("11111111", "repeated"),
+        ("admin@example.com", "email address"),
+    ],
+)
+def test_create_superuser_rejects_a_password_the_policy_refuses(
+    monkeypatch: pytest.MonkeyPatch, session: Session, password: str, reason: str
+) -> None:
+    monkeypatch.setenv(cli.PASSWORD_ENV_VAR, password)
+    with pytest.raises(SystemExit, match=f"^error: password: .*{reason}") as refused:
+        cli.main(["create-superuser", "--email", "admin@example.com"])
+    assert password not in str(refused.value).removeprefix("error: password:")
+    assert session.scalar(select(User)) is None
+
+
+def test_create_superuser_minimum_length_is_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PASSWORD_MIN_LENGTH", "30")
+    with pytest.raises(SystemExit, match="at least 30 characters"):
         cli.main(["create-superuser", "--email", "admin@example.com"])
 
 

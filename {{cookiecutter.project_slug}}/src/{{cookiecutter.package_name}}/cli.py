@@ -5,7 +5,8 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -20,6 +21,7 @@ from .users.models import User
 from .users.schemas import UserCreate, normalise_email
 from .users.service import create_user, get_user_by_email
 
+_PACKAGE = __name__.rpartition(".")[0]
 PASSWORD_ENV_VAR = "SUPERUSER_PASSWORD"  # noqa: S105  # nosec B105  # a variable's name
 
 
@@ -47,10 +49,13 @@ def create_superuser(email: str, full_name: str | None) -> User:
 async def _create_superuser(user_in: UserCreate) -> User:
     """Through the same service as registration, so a superuser is made like any user; the
     operator vouches for the address, so it counts as verified."""
-    engine = create_db_engine(get_settings())
+    settings = get_settings()
+    engine = create_db_engine(settings)
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
-            return await create_user(session, user_in=user_in, is_superuser=True, is_verified=True)
+            return await create_user(
+                session, user_in=user_in, settings=settings, is_superuser=True, is_verified=True
+            )
     finally:
         await engine.dispose()
 
@@ -75,24 +80,45 @@ async def _promote_superuser(email: str) -> User:
         await engine.dispose()
 
 
-def new_resource(
-    name: str, field_specs: list[str], plural: str | None, *, export: bool = False
-) -> None:
+@contextmanager
+def _dev_extra() -> Iterator[None]:
+    """Around the generator's import: a development command, whose libraries (inflect, Jinja2)
+    come with the dev extra, not in production."""
     try:
-        # A development command: inflect comes with the dev extra, not in production.
-        from .generator import GeneratorError, generate_resource
+        yield
     except ModuleNotFoundError as missing:
         raise SystemExit(
             f"error: new-resource needs the dev extra ({missing.name} is missing): "
             "pip install -e '.[dev]'"
         ) from None
+
+
+def new_resource(
+    name: str, field_specs: list[str], plural: str | None, *, export: bool = False
+) -> None:
+    with _dev_extra():
+        from .generator import GeneratorError, generate_resource
     try:
-        written = generate_resource(
-            Path.cwd(), __name__.rpartition(".")[0], name, field_specs, plural, export=export
-        )
+        written = generate_resource(Path.cwd(), _PACKAGE, name, field_specs, plural, export=export)
     except GeneratorError as exc:
         raise SystemExit(f"error: {exc}") from None
     print("Wrote", *(f"  {path.relative_to(Path.cwd())}" for path in written), sep="\n")
+    print("Next: alembic upgrade head, then pytest")
+
+
+def remove_generated_resource(name: str) -> None:
+    with _dev_extra():
+        from .generator import GeneratorError, remove_resource
+    try:
+        removal = remove_resource(Path.cwd(), _PACKAGE, name)
+    except GeneratorError as exc:
+        raise SystemExit(f"error: {exc}") from None
+    print(removal.found)
+    print("Removed", *(f"  {path.relative_to(Path.cwd())}/" for path in removal.removed), sep="\n")
+    print(f"  its import and entry in src/{_PACKAGE}/domains.py")
+    print("  its name in the resource domains' layer of pyproject.toml")
+    revision = removal.revision.relative_to(Path.cwd())
+    print(f"Wrote\n  {revision} (drops {removal.plural}; its downgrade creates it again)")
     print("Next: alembic upgrade head, then pytest")
 
 
@@ -117,10 +143,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     resource = commands.add_parser(
         "new-resource",
-        help="add a resource like todos: its package, tests and migration (run in the "
-        "project's root folder)",
+        help="add a resource like todos: its package, tests and migration; or take one out "
+        "again with --remove (run in the project's root folder)",
     )
-    resource.add_argument("name", help="singular, snake_case: note, line_item")
+    resource.add_argument("name", nargs="?", help="singular, snake_case: note, line_item")
+    resource.add_argument(
+        "--remove",
+        metavar="NAME",
+        help="take the generated resource NAME (or its package, notes) out again: its package, "
+        "tests, registry entry and import-linter name; writes a migration that drops its table",
+    )
     resource.add_argument(
         "--field",
         action="append",
@@ -138,7 +170,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     if args.command == "new-resource":
-        new_resource(args.name, args.field, args.plural, export=args.export)
+        if args.remove is None:
+            if args.name is None:
+                resource.error("give the resource's NAME, or --remove NAME")
+            new_resource(args.name, args.field, args.plural, export=args.export)
+        elif args.name or args.field or args.plural or args.export:
+            resource.error("--remove takes only the resource's NAME")
+        else:
+            remove_generated_resource(args.remove)
         return
     try:
         if args.command == "migrate":

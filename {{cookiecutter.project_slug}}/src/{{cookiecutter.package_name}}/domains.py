@@ -12,12 +12,14 @@ from .core.domain import Domain, JobFunction
 {%- if admin %}
 from .core.models import OwnedMixin
 {%- endif %}
+from .identity import domain as identity
 from .jobs import domain as jobs
 from .todos import domain as todos
 from .users import domain as users
 
 DOMAINS: tuple[Domain, ...] = (
     users,
+    identity,
     auth,
     accounts,
     jobs,

@@ -1,6 +1,3 @@
-{%- set metrics = cookiecutter.observability != "none" -%}
-{%- set tracing = cookiecutter.observability == "otel" -%}
-{%- set admin = cookiecutter.admin == "y" -%}
 """The ASGI application factory. Servers call `create_served_app()` (gunicorn_conf.py names
 it); importing this module reads no settings, configures nothing and opens nothing."""
 
@@ -11,16 +8,15 @@ from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import async_sessionmaker
-{% if admin %}
-from .admin.setup import mount_admin
-{%- endif %}
+
 from .core.api import API_PREFIX
-from .core.config import Settings, get_settings
+from .core.config import PROJECT_NAME, Settings, get_settings
 from .core.db import create_db_engine
 from .core.docs import mount_docs
 from .core.error_handlers import register_error_handlers
 from .core.error_reporting import report_errors_to_sentry
 from .core.logging import configure_logging
+from .core.methods import MethodsMiddleware
 from .core.middleware import (
     BodySizeLimitMiddleware,
     LoadSheddingMiddleware,
@@ -32,18 +28,12 @@ from .domains import api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
 from .infra.context import attach_context
-{%- if metrics %}
-from .infra.metrics import METRICS_PATH, MetricsMiddleware, count_checked_out_connections
-from .infra.metrics import router as metrics_router
-{%- endif %}
-{%- if tracing %}
-from .infra.tracing import trace_app, trace_engine, tracer_provider_from_environment
-{%- endif %}
+from .parts import PARTS
 from .{{ "runtime_celery" if cookiecutter.background_jobs == "celery" else "runtime_local" }} import open_context
 
 # Polled by machines every few seconds: never refused by load shedding (an overloaded worker
 # is exactly when they matter), not access-logged when they succeed, and not measured.
-POLLED_PATHS = PROBE_PATHS{% if metrics %} | {METRICS_PATH}{% endif %}
+POLLED_PATHS = PROBE_PATHS.union(*(part.polled_paths for part in PARTS))
 
 
 def operation_id(route: APIRoute) -> str:
@@ -61,16 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_db_engine(settings)
         async with AsyncExitStack() as stack:
             stack.push_async_callback(engine.dispose)
-{%- if metrics %}
-            count_checked_out_connections(engine)
-{%- endif %}
-{%- if tracing %}
-            stack.enter_context(trace_engine(app, engine))
-{%- endif %}
-{%- if admin %}
-            if admin_sessions is not None:
-                admin_sessions.configure(bind=engine)
-{%- endif %}
+            for engine_hook in engine_hooks:
+                stack.enter_context(engine_hook(engine))
             session_factory = async_sessionmaker(engine, expire_on_commit=False)
             context = await stack.enter_async_context(open_context(settings, session_factory))
             attach_context(app, context)
@@ -78,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     docs = settings.serve_docs
     app = FastAPI(
-        title={{ cookiecutter.project_name | tojson }},
+        title=PROJECT_NAME,
         version="{{ cookiecutter.version }}",
         description={{ cookiecutter.description | tojson }},
         lifespan=lifespan,
@@ -91,7 +73,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         mount_docs(app)
     register_error_handlers(app)
 
-    # Added innermost first: a request meets LoadShedding, then RequestContext, ...
+    # Added innermost first: a request meets the optional parts' middleware (mounted below),
+    # then LoadShedding, then RequestContext, ...
+    app.add_middleware(MethodsMiddleware)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -112,11 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_wait=settings.max_request_wait,
         exempt_paths=POLLED_PATHS,
     )
-{%- if metrics %}
-    # Outermost: requests the load shedder refuses are counted too.
-    app.add_middleware(MetricsMiddleware, exempt_paths=POLLED_PATHS)
-    app.include_router(metrics_router)
-{%- endif %}
+    mounted = (part.mount(app, settings, POLLED_PATHS) for part in PARTS)
+    engine_hooks = [hook for hook in mounted if hook is not None]
 
     app.include_router(health_router)
     for router in api_routers():
@@ -125,10 +106,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix=API_PREFIX,
             responses=error_responses(status.HTTP_503_SERVICE_UNAVAILABLE),
         )
-{%- if admin %}
-    # Mounted (not opened) here; the lifespan binds its sessions to the engine.
-    admin_sessions = mount_admin(app, settings) if settings.admin_enabled else None
-{%- endif %}
     return app
 
 
@@ -139,11 +116,4 @@ def create_served_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings)
     report_errors_to_sentry(settings)
-{%- if tracing %}
-    app = create_app(settings)
-    if (tracer_provider := tracer_provider_from_environment()) is not None:
-        trace_app(app, tracer_provider)
-    return app
-{%- else %}
     return create_app(settings)
-{%- endif %}

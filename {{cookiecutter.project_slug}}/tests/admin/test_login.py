@@ -4,7 +4,7 @@ from {{ cookiecutter.package_name }}.admin.auth import SESSION_COOKIE
 from {{ cookiecutter.package_name }}.users.models import User
 
 from ..factories import UserFactory
-from .conftest import SITE, AdminClientFactory, log_in
+from .conftest import LOGIN, SITE, AdminClientFactory, log_in
 
 TOKEN = "/api/v1/auth/token"
 
@@ -54,7 +54,8 @@ def test_wrong_passwords_count_in_the_apis_throttle(
     assert throttled.status_code == 429
     assert "Too many failed logins; try again in" in throttled.text
     assert int(throttled.headers["Retry-After"]) > 0
-    api_login = client.post(TOKEN, data={"username": superuser.email, "password": "x"})
+    form = {"grant_type": "password", "username": superuser.email, "password": "x"}
+    api_login = client.post(TOKEN, data=form)
     assert api_login.status_code == 429
 
 
@@ -86,3 +87,23 @@ def test_the_session_cookie_is_httponly_lax_and_secure_outside_development(
     assert "secure" in production.lower()
     development = _session_cookie_header(admin_client_with(environment="development"), superuser)
     assert "secure" not in development.lower()
+
+
+def test_the_login_page_answers_head_and_loads_only_its_own_files(
+    admin_client_with: AdminClientFactory,
+) -> None:
+    client = admin_client_with()
+    page, head = client.get(LOGIN), client.head(LOGIN)
+    assert (head.status_code, head.content) == (200, b"")
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "<script>" not in page.text
+
+
+def test_a_method_the_admin_does_not_serve_is_405_naming_those_it_does(
+    admin_client_with: AdminClientFactory,
+) -> None:
+    response = admin_client_with().delete(LOGIN)
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, POST"

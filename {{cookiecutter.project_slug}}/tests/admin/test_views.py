@@ -12,7 +12,7 @@ from {{ cookiecutter.package_name }}.todos.models import Todo
 from {{ cookiecutter.package_name }}.users.models import User
 
 from ..factories import TodoFactory, UserFactory
-from .conftest import AdminClientFactory
+from .conftest import AdminClientFactory, log_in
 
 NEW_PASSWORD = "a long enough new password"
 
@@ -48,6 +48,54 @@ def test_a_user_without_a_password_is_refused(admin: TestClient, session: Sessio
     assert _user(session, "nopass@example.com") is None
 
 
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "at least 8 characters"),
+        ("Password123!", "commonly used"),
+        ("98765432", "sequence"),
+        ("new.user 2026", "email address"),
+    ],
+)
+def test_a_password_the_policy_refuses_is_refused_with_its_reason(
+    admin: TestClient, session: Session, password: str, reason: str
+) -> None:
+    form = _user_form("new.user@example.com", password=password)
+    response = admin.post("/admin/user/create", data=form)
+    assert response.status_code == 400
+    assert reason in response.text
+    assert password not in response.text
+    assert _user(session, "new.user@example.com") is None
+
+
+def test_the_minimum_length_is_the_apis_setting(
+    admin_client_with: AdminClientFactory, users: UserFactory, session: Session
+) -> None:
+    admin = admin_client_with(password_min_length=30)
+    assert log_in(admin, users.create(is_superuser=True)).status_code == 302
+    form = _user_form("new.user@example.com", password=NEW_PASSWORD)
+    response = admin.post("/admin/user/create", data=form)
+    assert "at least 30 characters" in response.text
+    assert _user(session, "new.user@example.com") is None
+
+
+def test_an_address_at_a_test_domain_is_accepted(admin: TestClient, session: Session) -> None:
+    form = _user_form("new.user@lab.test", password=NEW_PASSWORD)
+    response = admin.post("/admin/user/create", data=form, follow_redirects=False)
+    assert response.status_code == 302, response.text
+    assert _user(session, "new.user@lab.test") is not None
+
+
+def test_an_address_no_mail_can_reach_is_refused_as_the_api_refuses_it(
+    admin: TestClient, session: Session
+) -> None:
+    form = _user_form("new.user@nowhere.invalid", password=NEW_PASSWORD)
+    response = admin.post("/admin/user/create", data=form)
+    assert response.status_code == 400
+    assert "special-use or reserved" in response.text
+    assert _user(session, "new.user@nowhere.invalid") is None
+
+
 def test_editing_a_user_without_a_password_keeps_it(
     admin: TestClient, users: UserFactory, session: Session
 ) -> None:
@@ -58,6 +106,23 @@ def test_editing_a_user_without_a_password_keeps_it(
     assert response.status_code == 302, response.text
     session.refresh(user)
     assert (user.full_name, user.hashed_password) == ("Renamed", old_hash)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"password": NEW_PASSWORD}, {"is_active": ""}],
+    ids=["new-password", "deactivated"],
+)
+def test_a_new_password_or_a_deactivation_ends_the_users_sessions(
+    admin: TestClient, users: UserFactory, change: dict[str, str]
+) -> None:
+    user = users.create()
+    tokens = users.login(admin, user)
+    form = {key: value for key, value in {**_user_form(user.email), **change}.items() if value}
+    response = admin.post(f"/admin/user/edit/{user.id}", data=form, follow_redirects=False)
+    assert response.status_code == 302, response.text
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    assert admin.post("/api/v1/auth/token", data=refresh).json()["error"] == "invalid_grant"
 
 
 def test_the_password_hash_is_never_shown(

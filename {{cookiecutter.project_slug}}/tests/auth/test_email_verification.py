@@ -9,9 +9,16 @@ REGISTER = "/api/v1/auth/register"
 VERIFY = "/api/v1/auth/verify-email"
 TOKEN = "/api/v1/auth/token"
 NOT_VERIFIED = {
-    "detail": "Email address not verified: follow the link in the verification mail first"
+    "error": "invalid_grant",
+    "error_description": (
+        "Email address not verified: follow the link in the verification mail first"
+    ),
 }
-CREDENTIALS = {"username": "new@example.com", "password": DEFAULT_PASSWORD}
+CREDENTIALS = {
+    "grant_type": "password",
+    "username": "new@example.com",
+    "password": DEFAULT_PASSWORD,
+}
 
 
 def _register(client: TestClient) -> None:
@@ -28,7 +35,7 @@ def test_when_required_login_waits_for_the_verification_mails_token(
     client = client_with(**inbox.settings, email_verification_required=True)
     _register(client)
     refused = client.post(TOKEN, data=CREDENTIALS)
-    assert refused.status_code == 403
+    assert refused.status_code == 400
     assert refused.json() == NOT_VERIFIED
 
     [mail] = inbox.to(CREDENTIALS["username"])
@@ -40,13 +47,16 @@ def test_when_required_login_waits_for_the_verification_mails_token(
     assert client.post(TOKEN, data=CREDENTIALS).status_code == 200
 
 
-def test_a_wrong_password_of_an_unverified_account_is_still_401(
+def test_a_wrong_password_of_an_unverified_account_is_still_incorrect(
     client_with: ClientFactory, users: UserFactory
 ) -> None:
     client = client_with(email_verification_required=True)
     user = users.create(is_verified=False)
-    response = client.post(TOKEN, data={"username": user.email, "password": "not the password"})
-    assert response.status_code == 401
+    response = client.post(
+        TOKEN,
+        data={"grant_type": "password", "username": user.email, "password": "not the password"},
+    )
+    assert response.json()["error_description"] == "Incorrect email or password"
 
 
 def test_following_the_link_twice_is_harmless(client_with: ClientFactory, inbox: Inbox) -> None:

@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.core.security import (
 from {{ cookiecutter.package_name }}.users.models import User
 
 from ..conftest import TEST_SECRET_KEY, ClientFactory
-from ..factories import DEFAULT_PASSWORD, UserFactory
+from ..factories import DEFAULT_PASSWORD, UserFactory, bearer
 from ..smtp_server import Inbox, body, free_port, token_in
 
 RECOVERY = "/api/v1/auth/password-recovery"
@@ -36,7 +36,9 @@ def _reset(client: TestClient, token: str, password: str = NEW_PASSWORD) -> Resp
 
 
 def _login(client: TestClient, email: str, password: str) -> int:
-    return client.post(TOKEN, data={"username": email, "password": password}).status_code
+    return client.post(
+        TOKEN, data={"grant_type": "password", "username": email, "password": password}
+    ).status_code
 
 
 def test_recovery_mails_a_reset_token_in_text_and_html(
@@ -94,7 +96,7 @@ def test_reset_replaces_the_password(
     assert response.status_code == 200
     assert response.json() == {"message": "Password changed: log in with the new one"}
     assert _login(mail_client, user.email, NEW_PASSWORD) == 200
-    assert _login(mail_client, user.email, DEFAULT_PASSWORD) == 401
+    assert _login(mail_client, user.email, DEFAULT_PASSWORD) == 400
 
 
 def test_a_reset_token_works_once(mail_client: TestClient, user: User, mailed_token: str) -> None:
@@ -111,11 +113,14 @@ def test_tokens_issued_before_a_reset_stop_working(
     mail_client: TestClient, users: UserFactory, inbox: Inbox
 ) -> None:
     user = users.create()
-    access = users.login_headers(mail_client, user)
+    tokens = users.login(mail_client, user)
     older_reset_token = _reset_token(mail_client, inbox, user.email)
     token = _reset_token(mail_client, inbox, user.email)
     assert _reset(mail_client, token).is_success
+    access = bearer(tokens["access_token"])
     assert mail_client.get("/api/v1/users/me", headers=access).status_code == 401
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    assert mail_client.post(TOKEN, data=refresh).json()["error"] == "invalid_grant"
     stale = _reset(mail_client, older_reset_token, "x" * 12)
     assert stale.status_code == 400
 
@@ -171,9 +176,40 @@ def test_a_malformed_reset_request_is_refused(client: TestClient, token: str) ->
     assert "detail" in response.json()
 
 
-def test_a_reset_needs_a_valid_new_password(mail_client: TestClient, mailed_token: str) -> None:
-    assert _reset(mail_client, mailed_token, "short").status_code == 422
-    assert _reset(mail_client, mailed_token).is_success
+@pytest.mark.parametrize(
+    ("password", "rule"),
+    [
+        ("short", "password_too_short"),
+        ("password1", "password_common"),
+        ("qwertyqwerty", "password_repetitive"),
+        ("abcdefgh", "password_sequential"),
+    ],
+)
+def test_a_reset_refuses_a_password_the_policy_refuses(
+    mail_client: TestClient, mailed_token: str, password: str, rule: str
+) -> None:
+    response = _reset(mail_client, mailed_token, password)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["type"], error["loc"]) == (rule, ["body", "new_password"])
+    assert password not in error["msg"]
+    assert _reset(mail_client, mailed_token).is_success  # the token still works
+
+
+def test_a_reset_refuses_a_password_made_of_the_accounts_email(
+    mail_client: TestClient, user: User, mailed_token: str
+) -> None:
+    response = _reset(mail_client, mailed_token, f"{user.email}!")
+    assert response.json()["detail"][0]["type"] == "password_email"
+
+
+def test_recovery_of_an_address_at_a_test_domain_is_mailed(
+    mail_client: TestClient, users: UserFactory, inbox: Inbox
+) -> None:
+    """RFC 6761 §6.2: .test names are addresses like any other."""
+    user = users.create(email="ada@lab.test")
+    assert mail_client.post(RECOVERY, json={"email": "Ada@Lab.test"}).status_code == 202
+    assert [mail["To"] for mail in inbox.messages] == [user.email]
 
 
 def test_recovery_mails_link_to_the_public_url(

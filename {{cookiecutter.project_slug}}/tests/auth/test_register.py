@@ -77,3 +77,25 @@ def test_malformed_json_is_422(client: TestClient) -> None:
         REGISTER, content=b'{"email": ', headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "email", ["ada@example.com", "ada@example.org", "ada@lab.test", "ada@test", "ada@docs.example"]
+)
+def test_documentation_and_test_domains_are_addresses_like_any_other(
+    client: TestClient, email: str
+) -> None:
+    """RFC 2606 and RFC 6761 §6.2, §6.5: users are free to use these names."""
+    response = client.post(REGISTER, json={"email": email, "password": PASSWORD})
+    assert response.status_code == 201, response.text
+
+
+@pytest.mark.parametrize("email", ["ada@nowhere.invalid", "ada@localhost", "ada@printer.local"])
+def test_domains_no_mail_can_reach_are_refused(client: TestClient, email: str) -> None:
+    """RFC 6761 §6.4 (.invalid never resolves), §6.3 (.localhost is the server itself),
+    RFC 6762 (.local is the local link's multicast DNS)."""
+    response = client.post(REGISTER, json={"email": email, "password": PASSWORD})
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["body", "email"]
+    assert "special-use or reserved" in error["msg"]

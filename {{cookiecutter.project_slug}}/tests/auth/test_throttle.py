@@ -29,6 +29,10 @@ from ..smtp_server import free_port
 TOKEN = "/api/v1/auth/token"
 
 
+def _form(email: str, password: str) -> dict[str, str]:
+    return {"grant_type": "password", "username": email, "password": password}
+
+
 @pytest.fixture
 def strict_client(settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings.model_copy(update={"login_max_failures": 2}))
@@ -41,27 +45,27 @@ def test_repeated_failures_are_throttled_with_retry_after(
 ) -> None:
     user = users.create()
     for _ in range(2):
-        wrong = strict_client.post(TOKEN, data={"username": user.email, "password": "wrong"})
-        assert wrong.status_code == 401
-    blocked = strict_client.post(TOKEN, data={"username": user.email, "password": DEFAULT_PASSWORD})
+        wrong = strict_client.post(TOKEN, data=_form(user.email, "wrong"))
+        assert wrong.status_code == 400
+    blocked = strict_client.post(TOKEN, data=_form(user.email, DEFAULT_PASSWORD))
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
     assert blocked.json() == {"detail": "Too many failed login attempts; try again later"}
 
 
 def test_unknown_accounts_are_throttled_too(strict_client: TestClient) -> None:
-    form = {"username": "nobody@example.com", "password": "guess"}
+    form = _form("nobody@example.com", "guess")
     statuses = [strict_client.post(TOKEN, data=form).status_code for _ in range(3)]
-    assert statuses == [401, 401, 429]
+    assert statuses == [400, 400, 429]
 
 
 def test_a_successful_login_resets_the_count(strict_client: TestClient, users: UserFactory) -> None:
     user = users.create()
-    strict_client.post(TOKEN, data={"username": user.email, "password": "wrong"})
-    ok = strict_client.post(TOKEN, data={"username": user.email, "password": DEFAULT_PASSWORD})
+    strict_client.post(TOKEN, data=_form(user.email, "wrong"))
+    ok = strict_client.post(TOKEN, data=_form(user.email, DEFAULT_PASSWORD))
     assert ok.status_code == 200
-    again = strict_client.post(TOKEN, data={"username": user.email, "password": "wrong"})
-    assert again.status_code == 401
+    again = strict_client.post(TOKEN, data=_form(user.email, "wrong"))
+    assert again.status_code == 400
 
 
 {% if cookiecutter.background_jobs == "celery" -%}
@@ -71,9 +75,9 @@ def test_failures_count_across_workers(
     """Two apps, as two gunicorn workers or replicas: their failures add up in Redis."""
     user = users.create()
     first, second = (client_with(login_max_failures=2) for _ in range(2))
-    wrong = {"username": user.email, "password": "wrong"}
-    assert first.post(TOKEN, data=wrong).status_code == 401
-    assert second.post(TOKEN, data=wrong).status_code == 401
+    wrong = _form(user.email, "wrong")
+    assert first.post(TOKEN, data=wrong).status_code == 400
+    assert second.post(TOKEN, data=wrong).status_code == 400
     assert first.post(TOKEN, data=wrong).status_code == 429
     assert second.post(TOKEN, data=wrong).status_code == 429
 
@@ -100,7 +104,7 @@ def test_logins_wait_while_redis_is_unreachable(
     client = client_with(redis_url=SecretStr(f"redis://127.0.0.1:{free_port()}/0"))
     user = users.create()
     for password in ("wrong", DEFAULT_PASSWORD):
-        answer = client.post(TOKEN, data={"username": user.email, "password": password})
+        answer = client.post(TOKEN, data=_form(user.email, password))
         assert answer.status_code == 503
         assert answer.headers["Retry-After"] == "5"
         assert answer.json() == {"detail": "Login is unavailable for a moment; retry later"}
@@ -113,7 +117,7 @@ def test_an_unreachable_redis_is_logged_once_with_its_cause(
     user = users.create()
     with caplog.at_level(logging.ERROR):
         for _ in range(3):
-            client.post(TOKEN, data={"username": user.email, "password": "wrong"})
+            client.post(TOKEN, data=_form(user.email, "wrong"))
     [record] = [r for r in caplog.records if "Redis (REDIS_URL) cannot be reached" in r.message]
     assert "Connect" in record.getMessage() or "refused" in record.getMessage().lower()
 {%- else -%}

@@ -32,6 +32,13 @@ def test_development_runs_without_a_secret_key() -> None:
     assert _settings().secret_key == DEVELOPMENT_SECRET_KEY
 
 
+def test_a_session_cannot_idle_longer_than_it_may_last() -> None:
+    with pytest.raises(ValueError, match="REFRESH_TOKEN_IDLE_DAYS <= REFRESH_TOKEN_ABSOLUTE_DAYS"):
+        _settings(refresh_token_idle_days=30, refresh_token_absolute_days=7)
+    same = _settings(refresh_token_idle_days=7, refresh_token_absolute_days=7)
+    assert same.refresh_token_idle_days == 7
+
+
 def test_required_email_verification_needs_a_mail_server() -> None:
     with pytest.raises(ValueError, match="EMAIL_VERIFICATION_REQUIRED needs SMTP_HOST"):
         _settings(email_verification_required=True)

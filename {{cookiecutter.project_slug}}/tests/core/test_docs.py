@@ -1,3 +1,5 @@
+import base64
+import hashlib
 import re
 
 import pytest
@@ -15,6 +17,17 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".svg": "image/svg+xml",
 }
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {name: values for name, *values in (part.split() for part in policy.split("; "))}
+
+
+def _inline_script_hashes(html: str) -> list[str]:
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()}'"
+        for script in re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    ]
 
 
 def _referenced_urls(html: str) -> list[str]:
@@ -81,3 +94,31 @@ def test_docs_and_their_assets_are_404_when_disabled(
 def test_docs_refuse_an_app_without_its_openapi_document() -> None:
     with pytest.raises(ValueError, match="openapi_url"):
         mount_docs(FastAPI(openapi_url=None))
+
+
+@pytest.mark.parametrize("page", ["/docs", "/docs/oauth2-redirect"])
+def test_swagger_ui_pages_may_run_their_own_inline_scripts_only(
+    client: TestClient, page: str
+) -> None:
+    response = client.get(page)
+    policy = _directives(response.headers["Content-Security-Policy"])
+    assert _inline_script_hashes(response.text)
+    assert policy["script-src"] == ["'self'", *_inline_script_hashes(response.text)]
+    assert policy["style-src"] == ["'self'"]
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert policy["object-src"] == ["'none'"]
+
+
+def test_redoc_may_run_no_inline_script_but_write_its_styles(client: TestClient) -> None:
+    policy = _directives(client.get("/redoc").headers["Content-Security-Policy"])
+    assert policy["script-src"] == ["'self'"]
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]
+    assert policy["worker-src"] == ["'self'", "blob:"]
+
+
+def test_the_docs_policy_follows_the_root_path(settings: Settings) -> None:
+    with TestClient(create_app(settings), root_path="/behind/proxy") as client:
+        response = client.get("/docs")
+    assert "/behind/proxy/openapi.json" in response.text
+    policy = _directives(response.headers["Content-Security-Policy"])
+    assert policy["script-src"][1:] == _inline_script_hashes(response.text)

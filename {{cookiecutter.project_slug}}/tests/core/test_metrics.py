@@ -88,13 +88,15 @@ def checked_out_connections() -> float | None:
 @pytest.mark.anyio
 async def test_checked_out_connections_follow_the_pool(settings: Settings) -> None:
     engine = create_db_engine(settings)
-    count_checked_out_connections(engine)
-    before = checked_out_connections()
-    assert before is not None
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
-        assert checked_out_connections() == before + 1
-    assert checked_out_connections() == before
+    with count_checked_out_connections(engine):
+        before = checked_out_connections()
+        assert before is not None
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            assert checked_out_connections() == before + 1
+        assert checked_out_connections() == before
+    async with engine.connect():
+        assert checked_out_connections() == before  # no longer counted once closed
     await engine.dispose()
 
 

@@ -95,6 +95,36 @@ def test_security_headers_are_set(client: TestClient) -> None:
     assert "Strict-Transport-Security" not in headers
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/health"), ("GET", "/nope"), ("POST", "/health"), ("GET", "/docs/swagger-ui.css")],
+)
+def test_every_answer_keeps_other_sites_and_browser_features_out(
+    client: TestClient, method: str, path: str
+) -> None:
+    headers = client.request(method, path).headers
+    assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert "camera=()" in headers["Permissions-Policy"].split(", ")
+    assert headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+
+
+def test_an_answer_to_a_request_with_credentials_is_never_stored(
+    client: TestClient, auth_headers: dict[str, str]
+) -> None:
+    answers = [
+        client.get("/api/v1/users/me", headers=auth_headers),
+        client.get("/api/v1/todos/999", headers=auth_headers),
+        client.get("/api/v1/users/me", headers={"Authorization": "Bearer not-a-token"}),
+        client.get("/health", headers={"Cookie": "session=anything"}),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 404, 401, 200]
+    assert {answer.headers["Cache-Control"] for answer in answers} == {"no-store"}
+
+
+def test_an_anonymous_answer_may_be_cached(client: TestClient) -> None:
+    assert "Cache-Control" not in client.get("/openapi.json").headers
+
+
 def test_hsts_is_sent_over_https(settings: Settings) -> None:
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         headers = client.get("/health").headers

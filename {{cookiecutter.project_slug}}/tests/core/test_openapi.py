@@ -33,7 +33,7 @@ def test_every_schema_has_a_name_of_its_own(document: dict[str, Any]) -> None:
 def test_every_success_with_a_body_names_its_schema(document: dict[str, Any]) -> None:
     for operation in _operations(document):
         for code, response in operation["responses"].items():
-            if code.startswith("2") and code != "204":
+            if code.startswith("2") and "content" in response:  # not 204, nor revocation's 200
                 schema = response["content"]["application/json"]["schema"]
                 assert "$ref" in schema, (operation["operationId"], code, schema)
 

@@ -36,12 +36,20 @@ def test_missing_token_is_401(client: TestClient) -> None:
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-def _claims(user: User, **changes: object) -> dict[str, object]:
-    """A valid access token's claims for `user`, with `changes` (None drops a claim)."""
+def _session_id(client: TestClient, users: UserFactory, user: User) -> str:
+    """The id of a new login session of `user`, as its access tokens carry it."""
+    sid: str = jwt.get_unverified_claims(users.login(client, user)["access_token"])["sid"]
+    return sid
+
+
+def _claims(user: User, session_id: str, **changes: object) -> dict[str, object]:
+    """A valid access token's claims for `user` in session `session_id`, with `changes` (None drops
+    a claim)."""
     claims: dict[str, object] = {
         "sub": str(user.id),
         "purpose": "access",
         "pwd": password_fingerprint(user.hashed_password),
+        "sid": session_id,
         "exp": _in(5),
     }
     claims.update(changes)
@@ -51,7 +59,8 @@ def _claims(user: User, **changes: object) -> dict[str, object]:
 def test_a_well_formed_token_is_accepted(client: TestClient, users: UserFactory) -> None:
     """The control for the bad tokens below: each differs from this one in one claim."""
     user = users.create()
-    assert client.get(ME, headers=_bearer(_signed(_claims(user)))).status_code == 200
+    sid = _session_id(client, users, user)
+    assert client.get(ME, headers=_bearer(_signed(_claims(user, sid)))).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -69,6 +78,9 @@ def test_a_well_formed_token_is_accepted(client: TestClient, users: UserFactory)
         ({"purpose": "email-verification"}, TEST_SECRET_KEY, "HS256"),
         ({"pwd": None}, TEST_SECRET_KEY, "HS256"),
         ({"pwd": "0" * 32}, TEST_SECRET_KEY, "HS256"),
+        ({"sid": None}, TEST_SECRET_KEY, "HS256"),
+        ({"sid": "999999"}, TEST_SECRET_KEY, "HS256"),
+        ({"sid": "x"}, TEST_SECRET_KEY, "HS256"),
     ],
     ids=[
         "expired",
@@ -83,13 +95,17 @@ def test_a_well_formed_token_is_accepted(client: TestClient, users: UserFactory)
         "verification-purpose",
         "no-password-fingerprint",
         "other-password",
+        "no-session",
+        "ended-session",
+        "non-numeric-session",
     ],
 )
 def test_bad_token_is_401(
     client: TestClient, users: UserFactory, changes: dict[str, object], key: str, alg: str
 ) -> None:
     user = users.create()
-    response = client.get(ME, headers=_bearer(_signed(_claims(user, **changes), key=key, alg=alg)))
+    claims = _claims(user, _session_id(client, users, user), **changes)
+    response = client.get(ME, headers=_bearer(_signed(claims, key=key, alg=alg)))
     assert response.status_code == 401
     assert response.json() == {"detail": "Could not validate credentials"}
 
@@ -101,7 +117,7 @@ def test_garbage_token_is_401(client: TestClient) -> None:
 def test_unsigned_token_is_401(client: TestClient, users: UserFactory) -> None:
     user = users.create()
     header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0"  # {"alg":"none","typ":"JWT"}
-    body = _signed(_claims(user)).split(".")[1]
+    body = _signed(_claims(user, _session_id(client, users, user))).split(".")[1]
     response = client.get(ME, headers=_bearer(f"{header}.{body}."))
     assert response.status_code == 401
 

@@ -12,10 +12,10 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.infra import tracing
 from {{ cookiecutter.package_name }}.infra.tracing import (
     ENDPOINT_VARIABLES,
     REQUEST_ID_ATTRIBUTE,
-    trace_app,
     tracer_provider_from_environment,
 )
 from {{ cookiecutter.package_name }}.main import create_app
@@ -28,12 +28,16 @@ def exporter() -> InMemorySpanExporter:
 
 @pytest.fixture
 def traced_client(
-    settings: Settings, session: Session, exporter: InMemorySpanExporter
+    settings: Settings,
+    session: Session,
+    exporter: InMemorySpanExporter,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[TestClient]:
+    """An app traced as the environment's exporter would trace it, into memory instead."""
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(tracing, "tracer_provider_from_environment", lambda: provider)
     app = create_app(settings)
-    trace_app(app, provider)
     with TestClient(app) as client:
         yield client
     provider.shutdown()
@@ -90,8 +94,10 @@ def test_an_exporter_endpoint_turns_tracing_on(
 
 def test_the_served_app_is_traced_when_an_exporter_endpoint_is_set() -> None:
     code = (
+        "from {{ cookiecutter.package_name }}.infra.tracing import RequestIdSpanMiddleware\n"
         "from {{ cookiecutter.package_name }}.main import create_served_app\n"
-        "assert create_served_app().state.tracer_provider is not None\n"
+        "middleware = [each.cls for each in create_served_app().user_middleware]\n"
+        "assert RequestIdSpanMiddleware in middleware, middleware\n"
     )
     endpoint = {ENDPOINT_VARIABLES[0]: "http://127.0.0.1:4318"}
     result = subprocess.run(

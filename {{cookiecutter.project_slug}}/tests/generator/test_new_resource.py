@@ -1,16 +1,20 @@
 """`new-resource` on a copy of this project: bad input changes nothing, good input writes a
-resource that passes the project's own checks, and a failed step leaves nothing behind."""
+resource that passes the project's own checks, and a failed step leaves nothing behind;
+`--remove` takes a generated resource out again, and refuses what it must not take out."""
 
 import shutil
+import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pytest
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.generator import GeneratorError, generate_resource
+from {{ cookiecutter.package_name }}.generator.fields import Target
 from {{ cookiecutter.package_name }}.generator.project import Project
 from {{ cookiecutter.package_name }}.generator.spec import parse_resource, plural_of, singular_of
+from {{ cookiecutter.package_name }}.generator.targets import owned_resources
 
 from ..conftest import PROJECT_ROOT
 
@@ -42,6 +46,7 @@ EVERY_TYPE = [
     "--field=due:date?",
     "--field=paid_at:datetime",
     "--field=amount:decimal?",
+    "--field=todo:ref",
 ]
 
 
@@ -107,6 +112,16 @@ def _snapshot(root: Path) -> dict[str, bytes]:
         ([FRESH_NAME, "--field=date:date"], "the name date for two things"),
         (["session", "--field=a:str"], "would not compile"),
         ([FRESH_NAME], "at least one --field"),
+        (
+            [FRESH_NAME, "--field=a:str", "--field=todoo:ref"],
+            "no resource named 'todoo' to refer to (resources: ",
+        ),
+        ([FRESH_NAME, "--field=a:str", "--field=todoo:ref"], "; did you mean todo?"),
+        ([FRESH_NAME, "--field=a:str", "--field=todos:ref"], "; did you mean todo?"),
+        ([FRESH_NAME, "--field=a:str", "--field=job:ref"], "no resource named 'job'"),
+        ([FRESH_NAME, "--field=a:str", "--field=todo:ref:5"], "only str takes a length"),
+        ([FRESH_NAME, "--field=todo:ref?"], "at least one --field that is not a ref"),
+        ([FRESH_NAME, "--field=a:str", "--field=todo:ref", "--field=todo:ref?"], "more than once"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(
@@ -159,9 +174,51 @@ def test_an_explicit_plural_says_the_name_is_singular() -> None:
     assert (resource.name, resource.plural) == ("widgets", "widgetses")
 
 
-def test_a_resource_of_every_type_is_written_and_registered(
+def test_a_reference_is_a_column_named_for_its_resource() -> None:
+    fields = parse_resource(
+        FRESH_NAME,
+        ["a:str", "todo:ref", "project:ref?"],
+        None,
+        set(),
+        targets={"todo": Target("todo", "todos"), "project": Target("project", "projects")},
+    ).fields
+    assert [(field.name, field.optional) for field in fields] == [
+        ("a", False),
+        ("todo_id", False),
+        ("project_id", True),
+    ]
+    assert [field.column for field in fields[1:]] == [
+        'ForeignKey("todos.id", ondelete="CASCADE"), index=True',
+        'ForeignKey("projects.id", ondelete="SET NULL"), index=True',
+    ]
+
+
+def test_a_foreign_key_name_longer_than_postgresql_takes_is_refused() -> None:
+    name = "t" * 30
+    with pytest.raises(
+        GeneratorError, match=f"fk_{plural_of(FRESH_NAME)}_{name}_id_{name}s, is longer"
+    ):
+        parse_resource(
+            FRESH_NAME,
+            ["a:str", f"{name}:ref"],
+            None,
+            set(),
+            targets={name: Target(name, f"{name}s")},
+        )
+
+
+def test_the_resources_to_refer_to_are_the_generated_ones() -> None:
+    """Jobs are owned too, but written by the app: no client creates one to refer to."""
+    assert owned_resources(PROJECT_ROOT)["todo"] == Target("todo", "todos")
+    assert "job" not in owned_resources(PROJECT_ROOT)
+
+
+def test_a_resource_of_every_type_is_written_registered_and_removed(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """One test for both directions, as generating is slow: removing gives the project back
+    as it was, but for the two migrations."""
+    before = _snapshot(project)
     cli.main(["new-resource", PART_NAME, f"--plural={PARTS}", *EVERY_TYPE])
     written = capsys.readouterr().out
     domain = project / "src" / PACKAGE / PARTS
@@ -173,17 +230,155 @@ def test_a_resource_of_every_type_is_written_and_registered(
     assert f"    {PARTS},\n)" in registry
     assert f' : {PARTS}",' in (project / "pyproject.toml").read_text()
     assert f'prefix="/{PARTS.replace("_", "-")}"' in (domain / "router.py").read_text()
-    assert "TITLE_MAX_LENGTH = 80\n" in (domain / "models.py").read_text()
+    models = (domain / "models.py").read_text()
+    assert "TITLE_MAX_LENGTH = 80\n" in models
+    assert "todo_id: Mapped[int] = mapped_column(" in models
+    assert 'ForeignKey("todos.id", ondelete="CASCADE"), index=True' in models
     part_class = "".join(word.capitalize() for word in PART_NAME.split("_"))
-    assert (
-        f"equal_unless_none({part_class}.done), equal_unless_none({part_class}.archived)"
-        in (domain / "service.py").read_text()
-    )
+    service = (domain / "service.py").read_text()
+    for name in ("done", "archived", "todo_id"):
+        assert f"equal_unless_none({part_class}.{name})" in service
     [revision] = (project / "migrations" / "versions").glob(f"*_create_{PARTS}.py")
     assert f'op.create_table(\n        "{PARTS}",' in revision.read_text()
     assert f"{revision.relative_to(project)}" in written
     with pytest.raises(SystemExit, match=f"'{PART_NAME}' already exists"):
         cli.main(["new-resource", PART_NAME, "--field=a:str"])
+
+    cli.main(["new-resource", "--remove", PART_NAME])
+    removed = capsys.readouterr().out
+    assert removed.startswith(
+        f"'{PART_NAME}' is the resource {part_class}, in the package {PARTS}\n"
+    )
+    after = _snapshot(project)
+    [drop] = (project / "migrations" / "versions").glob(f"*_drop_{PARTS}.py")
+    new = {str(revision.relative_to(project)), str(drop.relative_to(project))}
+    assert set(after) - set(before) == new
+    assert {name: after[name] for name in before} == before
+    assert f"{drop.relative_to(project)}" in removed
+    assert f'op.drop_table("{PARTS}")' in drop.read_text()
+    # The downgrade re-creates the table as the create revision does, from the model.
+    assert _body(drop, "downgrade") == _body(revision, "upgrade")
+    assert _body(drop, "upgrade") == _body(revision, "downgrade")
+    subprocess.run([sys.executable, "-c", LINT_IMPORTS, "--no-cache"], cwd=project, check=True)
+
+
+LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+
+
+def _body(revision: Path, function: str) -> str:
+    """The lines of a revision's `upgrade` or `downgrade`."""
+    text = revision.read_text()
+    return text.split(f"def {function}() -> None:\n", 1)[1].split("\n\n\ndef ", 1)[0].rstrip()
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("memo", "no resource 'memo' in this project (its resources: todos)"),
+        ("users", "'users' is not a generated resource"),
+        ("user", "'user' is not a generated resource"),
+        ("auth", "'auth' is not a generated resource"),
+        ("accounts", "'accounts' is not a generated resource"),
+        ("jobs", "'jobs' is not a generated resource"),
+        ("health", "'health' is not a generated resource"),
+        ("core", "'core' is not a generated resource"),
+        # The suite's own tests (factories, jobs, admin, users) use todos as their resource.
+        ("todo", "todos is still imported by tests/"),
+        ("todos", "todos is still imported by tests/"),
+    ],
+)
+def test_what_remove_must_not_take_out_is_one_line_and_changes_nothing(
+    project: Path, name: str, problem: str
+) -> None:
+    before = _snapshot(project)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["new-resource", "--remove", name])
+    message = str(exit_info.value.code)
+    assert message.startswith("error: ")
+    assert problem in message
+    assert "\n" not in message
+    assert _snapshot(project) == before
+
+
+def test_a_resource_imported_by_another_module_is_not_removed(project: Path) -> None:
+    (project / "src" / PACKAGE / "jobs" / "uses_todos.py").write_text(
+        "from ..todos import models\n"
+    )
+    with pytest.raises(SystemExit, match=rf"imported by src/{PACKAGE}/jobs/uses_todos\.py, tests/"):
+        cli.main(["new-resource", "--remove", "todos"])
+
+
+def test_removed_folders_come_back_when_a_later_step_fails(project: Path) -> None:
+    before = _snapshot(project)
+    folders = [PurePath("src", PACKAGE, "todos"), PurePath("tests", "todos")]
+    target = Project.at(project, PACKAGE)
+
+    def remove_then_fail() -> None:
+        with target.all_or_nothing():
+            target.remove(folders)
+            assert not (project / folders[0]).exists()
+            raise GeneratorError("a later step")
+
+    with pytest.raises(GeneratorError, match="a later step"):
+        remove_then_fail()
+    assert _snapshot(project) == before
+
+
+@pytest.mark.parametrize(
+    ("layer", "left"),
+    [
+        ("todos : notes : tags", "notes : tags"),
+        ("notes : todos | tags", "notes | tags"),
+        ("todos", ""),
+    ],
+)
+def test_the_name_leaves_the_layer_with_one_separator(project: Path, layer: str, left: str) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"todos",', f'"{layer}",', 1))
+    target = Project.at(project, PACKAGE)
+    assert f'    # The resource domains.\n    "{left}",\n' in target.pyproject_without("todos")
+
+
+def test_a_registry_it_cannot_take_the_resource_out_of_is_reported(project: Path) -> None:
+    domains = project / "src" / PACKAGE / "domains.py"
+    domains.write_text(domains.read_text().replace("    todos,\n", ""))
+    with pytest.raises(GeneratorError, match=r"no `from \.todos import domain as todos` or no"):
+        Project.at(project, PACKAGE).domains_without("todos")
+
+
+def test_uncommitted_changes_in_the_resource_are_refused(project: Path) -> None:
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "start"]):
+        subprocess.run([*git, *command], cwd=project, check=True)
+    with pytest.raises(SystemExit, match="still imported"):  # committed: on to the next check
+        cli.main(["new-resource", "--remove", "todos"])
+    models = project / "src" / PACKAGE / "todos" / "models.py"
+    models.write_text(models.read_text() + "# mine\n")
+    (project / "tests" / "todos" / "test_more.py").write_text("")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["new-resource", "--remove", "todo"])
+    assert str(exit_info.value.code) == (
+        f"error: todos has uncommitted changes (src/{PACKAGE}/todos/models.py, "
+        "tests/todos/test_more.py): commit or discard them first, as --remove deletes its files"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "problem"),
+    [
+        ([], "give the resource's NAME, or --remove NAME"),
+        (["--remove", "todo", "todo"], "--remove takes only the resource's NAME"),
+        (["--remove", "todo", "--field=a:str"], "--remove takes only the resource's NAME"),
+    ],
+    ids=["nothing", "name-and-remove", "remove-and-field"],
+)
+def test_new_resource_takes_a_name_or_remove(
+    arguments: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["new-resource", *arguments])
+    assert exit_info.value.code == 2  # a usage error, as argparse reports them
+    assert capsys.readouterr().err.endswith(f"error: {problem}\n")
 
 
 def test_a_failed_step_leaves_the_project_as_it_was(project: Path) -> None:

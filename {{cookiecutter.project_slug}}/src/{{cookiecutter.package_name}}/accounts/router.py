@@ -4,11 +4,15 @@ from fastapi import APIRouter, Response, status
 
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
-from ..identity.dependencies import CurrentSuperuser, CurrentUser
-from ..infra.context import SessionDep
+from ..core.schemas import ResourceId
+from ..identity.dependencies import CurrentCaller, CurrentSuperuser, CurrentUser
+from ..identity.sessions import end_session, end_sessions, list_sessions
+from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserPublic, UsersPublic, UserStatusUpdate, UserUpdate
 from ..users.service import delete_user, list_users, set_active, update_user
 from .dependencies import ManagedUser
+from .exceptions import SessionNotFoundError
+from .schemas import SessionPublic, SessionsPublic
 
 router = APIRouter(
     prefix="/users", tags=["users"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)
@@ -28,8 +32,54 @@ async def read_me(user: CurrentUser) -> UserPublic:
 @router.patch(
     "/me", responses=error_responses(status.HTTP_403_FORBIDDEN, status.HTTP_413_CONTENT_TOO_LARGE)
 )
-async def update_me(session: SessionDep, user: CurrentUser, user_in: UserUpdate) -> UserPublic:
-    return UserPublic.model_validate(await update_user(session, user=user, user_in=user_in))
+async def update_me(
+    session: SessionDep, settings: SettingsDep, user: CurrentUser, user_in: UserUpdate
+) -> UserPublic:
+    """A new password ends every login session, this one included: log in again."""
+    updated = await update_user(session, user=user, user_in=user_in, settings=settings)
+    if user_in.password is not None:
+        await end_sessions(session, user_id=user.id)
+    return UserPublic.model_validate(updated)
+
+
+@router.get("/me/sessions")
+async def read_my_sessions(
+    session: SessionDep, settings: SettingsDep, caller: CurrentCaller
+) -> SessionsPublic:
+    """The caller's open login sessions, most recently used first."""
+    sessions = await list_sessions(session, user_id=caller.user.id, settings=settings)
+    return SessionsPublic(
+        items=[
+            SessionPublic(
+                id=login.id,
+                created_at=login.created_at,
+                last_used_at=login.last_used_at,
+                client=login.user_agent,
+                current=login.id == caller.session_id,
+            )
+            for login in sessions
+        ]
+    )
+
+
+@router.post(
+    "/me/sessions/end-others", status_code=status.HTTP_204_NO_CONTENT, response_class=Response
+)
+async def end_my_other_sessions(session: SessionDep, caller: CurrentCaller) -> None:
+    """Log out everywhere but here: every other session's tokens stop working at once."""
+    await end_sessions(session, user_id=caller.user.id, keep=caller.session_id)
+
+
+@router.delete(
+    "/me/sessions/{session_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(status.HTTP_404_NOT_FOUND),
+)
+async def end_my_session(session: SessionDep, user: CurrentUser, session_id: ResourceId) -> None:
+    """End one of the caller's sessions (their current one too: that is logging out)."""
+    if not await end_session(session, user_id=user.id, session_id=session_id):
+        raise SessionNotFoundError
 
 
 @router.get("", responses=_SUPERUSERS_ONLY)
@@ -48,11 +98,12 @@ async def read(user: ManagedUser) -> UserPublic:
 async def update_status(
     session: SessionDep, admin: CurrentSuperuser, user: ManagedUser, user_in: UserStatusUpdate
 ) -> UserPublic:
-    """Deactivate (or reactivate) an account: its tokens stop working at once. A superuser
+    """Deactivate (or reactivate) an account: its sessions end at once. A superuser
     cannot deactivate their own account."""
-    return UserPublic.model_validate(
-        await set_active(session, user=user, is_active=user_in.is_active, acting=admin)
-    )
+    updated = await set_active(session, user=user, is_active=user_in.is_active, acting=admin)
+    if not updated.is_active:
+        await end_sessions(session, user_id=user.id)
+    return UserPublic.model_validate(updated)
 
 
 @router.delete(

@@ -1,19 +1,24 @@
 """Mount the admin on the app: its views, login, CSRF check and audit log."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+
 from fastapi import FastAPI, status
 from sqladmin import Admin
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..auth.exceptions import TooManyLoginAttemptsError
 from ..core.config import Settings
+from ..core.part import EngineHook, Part
 from ..domains import admin_models
 from .audit import LogAudit
 from .auth import SuperuserAuth
 from .csrf import SameOriginMiddleware
-from .views import UserAdmin, owned_model_view
+from .views import owned_model_view, user_admin
 
 ADMIN_PATH = "/admin"
 THROTTLED_MESSAGE = "Too many failed logins; try again in {seconds} seconds."
@@ -38,8 +43,8 @@ class ThrottledLoginAdmin(Admin):
 
 
 def mount_admin(app: FastAPI, settings: Settings) -> async_sessionmaker[AsyncSession]:
-    """Mount the admin at ADMIN_PATH; the returned session factory is bound to the app's
-    engine by the lifespan (no engine is opened here)."""
+    """Mount the admin at ADMIN_PATH; the returned session factory is not bound to an engine
+    yet (none is open when the app is made)."""
     sessions = async_sessionmaker(expire_on_commit=False)
     admin = ThrottledLoginAdmin(
         app,
@@ -52,7 +57,22 @@ def mount_admin(app: FastAPI, settings: Settings) -> async_sessionmaker[AsyncSes
         ),
         audit_backend=LogAudit(),
     )
-    admin.add_view(UserAdmin)
+    admin.add_view(user_admin(settings))
     for model in admin_models():
         admin.add_view(owned_model_view(model))
     return sessions
+
+
+@contextmanager
+def _bind(sessions: async_sessionmaker[AsyncSession], engine: AsyncEngine) -> Iterator[None]:
+    sessions.configure(bind=engine)
+    yield
+
+
+def _mount(app: FastAPI, settings: Settings, _polled_paths: frozenset[str]) -> EngineHook | None:
+    if not settings.admin_enabled:
+        return None
+    return partial(_bind, mount_admin(app, settings))
+
+
+part = Part(mount=_mount)

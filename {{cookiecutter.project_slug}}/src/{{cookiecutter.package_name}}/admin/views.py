@@ -9,18 +9,18 @@ from sqladmin.filters import BooleanFilter, ForeignKeyFilter
 from sqlalchemy import Boolean, String, inspect, select
 from sqlalchemy import Text as SAText
 from starlette.requests import Request
-from wtforms import Form, PasswordField, SelectField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms import Field, Form, IntegerField, PasswordField, SelectField, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from ..core.config import Settings
 from ..core.models import OwnedMixin
+from ..core.owned import owned_references, unowned_reference
+from ..core.schemas import MAX_DB_INT
 from ..core.security import hash_password, in_hashing_thread
+from ..identity.sessions import end_sessions
 from ..users.models import User
-from ..users.schemas import (
-    EMAIL_MAX_LENGTH,
-    PASSWORD_MAX_LENGTH,
-    PASSWORD_MIN_LENGTH,
-    normalise_email,
-)
+from ..users.password_policy import password_problem
+from ..users.schemas import EMAIL_MAX_LENGTH, normalise_email, validate_email_address
 
 PASSWORD_FIELD = "password"  # noqa: S105  # nosec B105  # a form field's name
 NEW_USER_NEEDS_PASSWORD = "A new user needs a password"  # noqa: S105  # nosec B105
@@ -30,9 +30,20 @@ class MissingPasswordError(ValueError):
     """Shown above the form: a user was to be created without a password."""
 
 
+def _api_email(_form: Form, field: Field) -> None:
+    """The API's own check, so the admin takes exactly the addresses the API takes."""
+    try:
+        validate_email_address(field.data or "")
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+
+
 class UserAdmin(ModelView, model=User):
     """The password hash never leaves the database: it is in no list, detail, export or
-    form. A password is set through a write-only field and hashed as the API does."""
+    form. A password is set through a write-only field, checked by the API's password policy
+    and hashed as the API does."""
+
+    settings: ClassVar[Settings]  # set by `user_admin`
 
     icon = "fa-solid fa-user"
     column_list = (
@@ -56,14 +67,21 @@ class UserAdmin(ModelView, model=User):
     )
     form_columns = (User.email, User.full_name, User.is_active, User.is_superuser, User.is_verified)
     form_args: ClassVar[dict[str, dict[str, Any]]] = {
-        "email": {"validators": [InputRequired(), Email(), Length(max=EMAIL_MAX_LENGTH)]}
+        "email": {"validators": [InputRequired(), Length(max=EMAIL_MAX_LENGTH), _api_email]}
     }
+
+    def _password_policy(self, form: Form, field: Field) -> None:
+        # Checked against the address being saved, as registration checks it.
+        email = normalise_email(form["email"].data or "")
+        min_length = self.settings.password_min_length
+        if problem := password_problem(field.data, email=email, min_length=min_length):
+            raise ValidationError(problem.message)
 
     async def scaffold_form(self, rules: list[str] | None = None) -> type[Form]:
         form = await super().scaffold_form(rules)
         password = PasswordField(
             "Password",
-            validators=[Optional(), Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH)],
+            validators=[Optional(), self._password_policy],
             description="Empty keeps the current password.",
         )
         setattr(form, PASSWORD_FIELD, password)  # WTForms' metaclass adds it as a field
@@ -79,6 +97,17 @@ class UserAdmin(ModelView, model=User):
             model.hashed_password = await in_hashing_thread(hash_password, password)
         elif is_created:
             raise MissingPasswordError(NEW_USER_NEEDS_PASSWORD)
+        if not is_created and (password or data.get("is_active") is False):
+            # As through the API: a new password or a deactivation logs the user out everywhere.
+            async with self.session_maker() as session:
+                await end_sessions(session, user_id=model.id)
+
+
+def user_admin(settings: Settings) -> type[UserAdmin]:
+    """The users' pages, with the password policy these settings configure."""
+    return types.new_class(
+        "UserAdmin", (UserAdmin,), {}, lambda namespace: namespace.update(settings=settings)
+    )
 
 
 class OwnedModelView(ModelView):
@@ -99,7 +128,25 @@ class OwnedModelView(ModelView):
             choices=[(user_id, email) for user_id, email in users],
             validators=[InputRequired()],
         )
+        # A reference (`new-resource NAME:ref`) is typed as an id, checked below.
+        model: type[OwnedMixin] = self.model
+        for name in owned_references(model):
+            required = Optional() if inspect(model).columns[name].nullable else InputRequired()
+            field = IntegerField(name, validators=[required, NumberRange(1, MAX_DB_INT)])
+            setattr(form, name, field)
         return form
+
+    async def on_model_change(
+        self, data: dict[str, Any], model: Any, is_created: bool, request: Request
+    ) -> None:
+        """A reference must be to a row of the same owner, as in the API."""
+        async with self.session_maker() as session:
+            unowned = await unowned_reference(
+                session, self.model, owner_id=data["owner_id"], values=data
+            )
+        if unowned:
+            name, table = unowned
+            raise ValueError(f"{name}: not the id of one of the owner's {table}")
 
 
 def owned_model_view(model: type[OwnedMixin]) -> type[ModelView]:

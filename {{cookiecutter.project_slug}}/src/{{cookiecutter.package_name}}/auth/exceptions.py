@@ -3,12 +3,14 @@
 from fastapi import status
 
 from ..core.exceptions import DomainError
+from ..identity.exceptions import InvalidGrantError
 
 
-class IncorrectLoginError(DomainError):
-    status_code = status.HTTP_401_UNAUTHORIZED
-    detail = "Incorrect email or password"
-    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  # read-only, never mutated
+class IncorrectLoginError(InvalidGrantError):
+    """Unknown email, wrong password or deactivated account: one answer for all three."""
+
+    def __init__(self) -> None:
+        super().__init__("Incorrect email or password")
 
 
 class TooManyLoginAttemptsError(DomainError):
@@ -20,9 +22,11 @@ class TooManyLoginAttemptsError(DomainError):
         self.headers = {"Retry-After": str(retry_after)}
 
 
-class EmailNotVerifiedError(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    detail = "Email address not verified: follow the link in the verification mail first"
+class EmailNotVerifiedError(InvalidGrantError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Email address not verified: follow the link in the verification mail first"
+        )
 
 
 class InvalidResetTokenError(DomainError):

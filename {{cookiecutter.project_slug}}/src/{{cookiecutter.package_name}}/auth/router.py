@@ -1,23 +1,51 @@
 """Registration, the OAuth2 password flow's token endpoint, password recovery by mail and
 email verification."""
 
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request, status
+from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+from pydantic import BaseModel
 
 from ..core.responses import error_responses
-from ..core.security import TokenPurpose
-from ..identity.tokens import issue_user_token
+from ..identity.exceptions import NO_STORE
+from ..identity.sessions import IssuedTokens, refresh_session, revoke_token, start_session
 from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
 from .dependencies import AccountMailsDep, LoginThrottleDep
-from .schemas import EmailVerification, LoginForm, Message, PasswordRecovery, PasswordReset, Token
+from .oauth2_form import TOKEN_MAX_LENGTH, PasswordGrant, read_grant, read_oauth2_form
+from .schemas import (
+    EmailVerification,
+    Message,
+    PasswordRecovery,
+    PasswordReset,
+    RevocationRequest,
+    Token,
+    TokenError,
+    TokenRequest,
+)
 from .service import authenticate, reset_with_token, verify_address
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
-PasswordForm = Annotated[LoginForm, Form()]
+
+def _form_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI request body of a form the handler reads itself (see oauth2_form.py)."""
+    schema = {"type": "object", **model.model_json_schema()}
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
+        }
+    }
+
+
+_OAUTH2_ERROR: dict[int | str, dict[str, Any]] = {
+    status.HTTP_400_BAD_REQUEST: {
+        "model": TokenError,
+        "description": "An OAuth2 error (RFC 6749 §5.2)",
+    }
+}
 
 _TOO_LARGE = error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 _BAD_TOKEN = error_responses(status.HTTP_400_BAD_REQUEST, status.HTTP_413_CONTENT_TOO_LARGE)
@@ -40,7 +68,7 @@ async def register(
     user_in: UserCreate,
 ) -> UserPublic:
     """With EMAIL_VERIFICATION_REQUIRED, mails a verification token, needed before login."""
-    user = await create_user(session, user_in=user_in)
+    user = await create_user(session, user_in=user_in, settings=settings)
     if settings.email_verification_required:
         background.add_task(mails.send_verification, user)
     return UserPublic.model_validate(user)
@@ -48,31 +76,59 @@ async def register(
 
 @router.post(
     "/token",
-    responses=error_responses(
-        status.HTTP_401_UNAUTHORIZED,
-        status.HTTP_403_FORBIDDEN,
-        status.HTTP_413_CONTENT_TOO_LARGE,
-        status.HTTP_429_TOO_MANY_REQUESTS,
-    ),
+    responses=_OAUTH2_ERROR
+    | error_responses(status.HTTP_413_CONTENT_TOO_LARGE, status.HTTP_429_TOO_MANY_REQUESTS),
+    openapi_extra=_form_body(TokenRequest),
 )
 async def login(
     request: Request,
+    response: Response,
     session: SessionDep,
     settings: SettingsDep,
     throttle: LoginThrottleDep,
-    form: PasswordForm,
 ) -> Token:
-    """OAuth2 password flow: `username` is the account's email."""
-    client = request.client.host if request.client else "unknown"
-    user = await authenticate(
-        session,
-        email=form.username,
-        password=form.password,
-        client=client,
-        throttle=throttle,
-        require_verified=settings.email_verification_required,
+    """The OAuth2 token endpoint (RFC 6749): the password grant (§4.3; `username` is the
+    account's email) starts a login session, the refresh_token grant (§6) renews it. Each
+    refresh token works once: the answer carries the next one."""
+    grant = await read_grant(request)
+    tokens: IssuedTokens
+    if isinstance(grant, PasswordGrant):
+        user = await authenticate(
+            session,
+            email=grant.username,
+            password=grant.password,
+            client=request.client.host if request.client else "unknown",
+            throttle=throttle,
+            require_verified=settings.email_verification_required,
+        )
+        user_agent = request.headers.get("user-agent")
+        tokens = await start_session(session, user=user, user_agent=user_agent, settings=settings)
+    else:
+        tokens = await refresh_session(
+            session, refresh_token=grant.refresh_token, settings=settings
+        )
+    response.headers.update(NO_STORE)
+    return Token(
+        access_token=tokens.access_token,
+        expires_in=tokens.expires_in,
+        refresh_token=tokens.refresh_token,
     )
-    return Token(access_token=issue_user_token(user, TokenPurpose.ACCESS, settings=settings))
+
+
+@router.post(
+    "/revoke",
+    response_class=Response,
+    responses=_OAUTH2_ERROR | error_responses(status.HTTP_413_CONTENT_TOO_LARGE),
+    openapi_extra=_form_body(RevocationRequest),
+)
+async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Token revocation (RFC 7009): a refresh or access token ends its login session, every
+    token of it included. An unknown or expired token is answered the same 200 (§2.2).
+    `token_type_hint` is accepted; both kinds are looked for whatever it says."""
+    form = await read_oauth2_form(request)
+    form.optional("token_type_hint", max_length=TOKEN_MAX_LENGTH)  # only refused if repeated
+    await revoke_token(session, token=form.required("token"), settings=settings)
+    return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
 
 
 @router.post("/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=_TOO_LARGE)

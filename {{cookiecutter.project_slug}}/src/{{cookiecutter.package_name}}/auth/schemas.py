@@ -5,22 +5,44 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from ..core.schemas import RequestBody, Text
-from ..users.schemas import EMAIL_MAX_LENGTH, PASSWORD_MAX_LENGTH, Email, Password
+from ..users.schemas import Email, Password
+
+GrantType = Literal["password", "refresh_token"]
 
 
-class LoginForm(BaseModel):
-    """The OAuth2 password grant's form; `username` is the account's email. Not a
-    `RequestBody`: other fields are ignored, since clients send `scope` and may send
-    `client_id` (RFC 6749 §4.3.2, §2.3.1)."""
+class TokenRequest(BaseModel):
+    """The token endpoint's form (RFC 6749 §4.3.2, §6), as the OpenAPI document shows it;
+    `auth/oauth2_form.py` reads it, so that every bad form is an OAuth2 error, not a 422."""
 
-    grant_type: Literal["password"] = "password"
-    username: Annotated[Text, Field(min_length=1, max_length=EMAIL_MAX_LENGTH)]
-    password: Annotated[Text, Field(min_length=1, max_length=PASSWORD_MAX_LENGTH)]
+    grant_type: GrantType
+    username: Annotated[str | None, Field(description="password grant: the account's email")] = None
+    password: Annotated[str | None, Field(description="password grant")] = None
+    refresh_token: Annotated[str | None, Field(description="refresh_token grant")] = None
+    scope: Annotated[str | None, Field(description="no scopes are defined yet: leave empty")] = None
+    client_id: Annotated[str | None, Field(description="accepted and ignored")] = None
+
+
+class RevocationRequest(BaseModel):
+    """The revocation endpoint's form (RFC 7009 §2.1)."""
+
+    token: str
+    token_type_hint: Literal["access_token", "refresh_token"] | None = None
 
 
 class Token(BaseModel):
+    """A successful token response (RFC 6749 §5.1)."""
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  # the OAuth2 token type
+    expires_in: int = Field(description="Seconds the access token lasts")
+    refresh_token: str = Field(description="Single use: each refresh answers with the next one")
+
+
+class TokenError(BaseModel):
+    """An error of the token or revocation endpoint (RFC 6749 §5.2)."""
+
+    error: Literal["invalid_request", "invalid_grant", "unsupported_grant_type", "invalid_scope"]
+    error_description: str
 
 
 # A signed JWT is a few hundred characters; anything far longer is not one of ours.

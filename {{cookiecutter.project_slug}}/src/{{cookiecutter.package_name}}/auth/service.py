@@ -11,9 +11,11 @@ from ..core.security import (
     in_hashing_thread,
     spend_password_check_time,
 )
+from ..identity.sessions import end_sessions
 from ..identity.tokens import user_of_token
 from ..infra.throttle import Throttle
 from ..users.models import User
+from ..users.password_policy import require_acceptable_password
 from ..users.schemas import normalise_email
 from ..users.service import get_user_by_email, mark_verified, replace_password
 from .exceptions import (
@@ -67,14 +69,18 @@ async def reset_with_token(
     session: AsyncSession, *, token: str, new_password: str, settings: Settings
 ) -> None:
     """Set a new password with a mailed reset token. The token dies with the old password
-    hash it carries, so it works once, and so do every token issued before the reset."""
+    hash it carries, so it works once; every login session of the user ends with it."""
     user = await user_of_token(session, token, TokenPurpose.PASSWORD_RESET, settings=settings)
     if user is None:
         raise InvalidResetTokenError
+    require_acceptable_password(
+        new_password, email=user.email, settings=settings, field="new_password"
+    )
     await end_read_transaction(session)
     new_hash = await in_hashing_thread(hash_password, new_password)
     if not await replace_password(session, user=user, new_hash=new_hash):
         raise InvalidResetTokenError  # another reset with this token came first
+    await end_sessions(session, user_id=user.id)
 
 
 async def verify_address(session: AsyncSession, *, token: str, settings: Settings) -> User:

@@ -17,6 +17,10 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL, make_url
 
+# The service's name: the docs' title, the mails' signature, and a word no password may be
+# made of.
+PROJECT_NAME = {{ cookiecutter.project_name | tojson }}
+
 _SOURCE_ROOT = Path(__file__).resolve().parents[3]
 # In a source checkout (editable install) anchor `.env` and the SQLite file to the project
 # folder, so gunicorn, Alembic, the CLI and the tests agree whatever their working directory.
@@ -50,7 +54,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'app.db'}"
     secret_key: str = DEVELOPMENT_SECRET_KEY
-    access_token_expire_minutes: int = Field(default=30, ge=1, le=60 * 24 * 30)
+    # Access tokens are short-lived; clients renew them with the refresh token.
+    access_token_expire_minutes: int = Field(default=15, ge=1, le=60 * 24)
+    # A login session (its refresh token) ends after this many days without a refresh, and
+    # in any case this many days after the login.
+    refresh_token_idle_days: int = Field(default=14, ge=1, le=365)
+    refresh_token_absolute_days: int = Field(default=60, ge=1, le=365)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cors_origins: Annotated[list[str], NoDecode] = []
     db_pool_size: int = Field(default=10, ge=1)
@@ -77,6 +86,9 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # NIST SP 800-63B §5.1.1.2: at least 8 characters (SHALL); no minimum above the 64 that
+    # every password must be allowed to reach (SHOULD).
+    password_min_length: int = Field(default=8, ge=8, le=64)
 {%- if cookiecutter.admin == "y" %}
     # The admin site at /admin, for active superusers; off: /admin is 404.
     admin_enabled: bool = True
@@ -167,6 +179,12 @@ class Settings(BaseSettings):
                 f"SECRET_KEY must be set to a random value of at least {MIN_SECRET_KEY_LENGTH} "
                 "characters when ENVIRONMENT=production"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _order_refresh_token_lifetimes(self) -> "Settings":
+        if self.refresh_token_idle_days > self.refresh_token_absolute_days:
+            raise ValueError("need REFRESH_TOKEN_IDLE_DAYS <= REFRESH_TOKEN_ABSOLUTE_DAYS")
         return self
 
     @model_validator(mode="after")

@@ -9,6 +9,8 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from .csp import policy_of
+
 DOCS_PATH = "/docs"
 REDOC_PATH = "/redoc"
 # The Swagger UI and ReDoc builds (with their licences) come from the fastapi-standalone-docs
@@ -31,6 +33,16 @@ def _root_path(request: Request) -> str:
     return root.rstrip("/")
 
 
+def _with_its_policy(page: HTMLResponse, *, redoc: bool = False) -> HTMLResponse:
+    """FastAPI's pages start Swagger UI and ReDoc with inline scripts and styles; the page's
+    policy names exactly those (they vary with the root path). ReDoc's bundle also writes
+    its CSS into <style> elements as it renders (with no way to give them a nonce before
+    the first one) and runs its search in a worker made from a blob."""
+    html = bytes(page.body).decode()
+    page.headers["Content-Security-Policy"] = policy_of(html, any_style=redoc, blob_workers=redoc)
+    return page
+
+
 def mount_docs(app: FastAPI) -> None:
     """Serve /docs, its OAuth2 redirect page and /redoc; pass `docs_url=None, redoc_url=None`
     to FastAPI so that its own CDN-based pages stay off."""
@@ -42,30 +54,35 @@ def mount_docs(app: FastAPI) -> None:
     @app.get(DOCS_PATH, include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
         root = _root_path(request)
-        return get_swagger_ui_html(
-            openapi_url=root + openapi_url,
-            title=f"{app.title} - Swagger UI",
-            swagger_js_url=f"{root}{DOCS_PATH}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{DOCS_PATH}/swagger-ui.css",
-            swagger_favicon_url=root + FAVICON_PATH,
-            oauth2_redirect_url=root + oauth2_redirect_url,
-            init_oauth=app.swagger_ui_init_oauth,
-            swagger_ui_parameters={**SWAGGER_UI_DEFAULTS, **(app.swagger_ui_parameters or {})},
+        return _with_its_policy(
+            get_swagger_ui_html(
+                openapi_url=root + openapi_url,
+                title=f"{app.title} - Swagger UI",
+                swagger_js_url=f"{root}{DOCS_PATH}/swagger-ui-bundle.js",
+                swagger_css_url=f"{root}{DOCS_PATH}/swagger-ui.css",
+                swagger_favicon_url=root + FAVICON_PATH,
+                oauth2_redirect_url=root + oauth2_redirect_url,
+                init_oauth=app.swagger_ui_init_oauth,
+                swagger_ui_parameters={**SWAGGER_UI_DEFAULTS, **(app.swagger_ui_parameters or {})},
+            )
         )
 
     @app.get(oauth2_redirect_url, include_in_schema=False)
     async def swagger_ui_oauth2_redirect() -> HTMLResponse:
-        return get_swagger_ui_oauth2_redirect_html()
+        return _with_its_policy(get_swagger_ui_oauth2_redirect_html())
 
     @app.get(REDOC_PATH, include_in_schema=False)
     async def redoc(request: Request) -> HTMLResponse:
         root = _root_path(request)
-        return get_redoc_html(
-            openapi_url=root + openapi_url,
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{root}{REDOC_PATH}/redoc.standalone.js",
-            redoc_favicon_url=root + FAVICON_PATH,
-            with_google_fonts=False,
+        return _with_its_policy(
+            get_redoc_html(
+                openapi_url=root + openapi_url,
+                title=f"{app.title} - ReDoc",
+                redoc_js_url=f"{root}{REDOC_PATH}/redoc.standalone.js",
+                redoc_favicon_url=root + FAVICON_PATH,
+                with_google_fonts=False,
+            ),
+            redoc=True,
         )
 
     # Mounted after the pages: a mount at /docs would otherwise answer /docs/oauth2-redirect.

@@ -1,10 +1,10 @@
-"""Turn domain errors, database outages and HTTP errors into JSON `{"detail": ...}` answers.
+"""Turn domain errors, database outages and HTTP errors into JSON `{"detail": ...}` answers
+(OAuth2's errors have their own shape, `DomainError.body`).
 
 Crashes are answered (and logged once) by RequestContextMiddleware.
 """
 
 import logging
-import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
-from starlette.routing import compile_path
 
 from .db import DRIVER_CONNECTION_ERRORS
 from .exceptions import DomainError
@@ -29,7 +28,7 @@ _UNPARSABLE_BODY = "There was an error parsing the body"
 
 async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     exc = cast(DomainError, exc)  # registered for DomainError only
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
@@ -41,23 +40,6 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
     )
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every documented method of this path; Starlette would name only one route's."""
-    table: list[tuple[re.Pattern[str], str]] | None = getattr(
-        request.app.state, "allowed_methods", None
-    )
-    if table is None:
-        # Fewest parameters first: `/todos/export` before `/todos/{todo_id}`, which the
-        # document writes without the `:int` that keeps "export" out of it.
-        paths = sorted(request.app.openapi()["paths"].items(), key=lambda item: item[0].count("{"))
-        table = [
-            (compile_path(path)[0], ", ".join(sorted(method.upper() for method in operations)))
-            for path, operations in paths
-        ]
-        request.app.state.allowed_methods = table
-    return next((methods for regex, methods in table if regex.match(request.url.path)), "")
-
-
 async def _http_error(request: Request, exc: Exception) -> Response:
     exc = cast(HTTPException, exc)  # registered for HTTPException only
     if exc.status_code == status.HTTP_400_BAD_REQUEST and exc.detail == _UNPARSABLE_BODY:
@@ -66,8 +48,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"detail": [body_error]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
         )
-    if exc.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
-        exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
     return await http_exception_handler(request, exc)
 
 

@@ -14,6 +14,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .csp import NOTHING_POLICY, PAGE_POLICY
 from .logging import request_id_var
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -42,6 +43,18 @@ _BUSY_BODY: Message = {"type": "http.response.body", "body": _BUSY_JSON}
 DRAIN_MAX_BYTES = 16 * 1024 * 1024
 DRAIN_MAX_SECONDS = 10.0
 _CLOSE = {"Connection": "close"}
+
+# Browser features no page of ours uses: Permissions-Policy turns them off.
+_UNUSED_FEATURES = (
+    "accelerometer",
+    "camera",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+)
 
 access_logger = logging.getLogger("app.access")
 error_logger = logging.getLogger("app.error")
@@ -121,16 +134,24 @@ class RequestContextMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers every response should carry; HSTS only when the request came over HTTPS
-    (directly, or through a proxy trusted by FORWARDED_ALLOW_IPS)."""
+    """Headers every response should carry (those a handler set are left as they are): a
+    Content-Security-Policy (see core/csp.py); `Cache-Control: no-store` on every answer to
+    a request with credentials, errors too, since what it says depends on who asked; and
+    HSTS only when the request came over HTTPS (directly, or through a proxy trusted by
+    FORWARDED_ALLOW_IPS)."""
 
     _ALWAYS = (
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "no-referrer"),
         ("Cross-Origin-Opener-Policy", "same-origin"),
+        # Other sites may not embed our answers (<img>, <script>); CORS requests still pass.
+        ("Cross-Origin-Resource-Policy", "same-origin"),
+        ("Permissions-Policy", ", ".join(f"{feature}=()" for feature in _UNUSED_FEATURES)),
     )
     _HSTS = ("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    _NO_STORE = ("Cache-Control", "no-store")
+    _CREDENTIALS = (b"authorization", b"cookie")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -139,13 +160,21 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = (*self._ALWAYS, self._HSTS) if scope.get("scheme") == "https" else self._ALWAYS
+        extra = [*self._ALWAYS]
+        if scope.get("scheme") == "https":
+            extra.append(self._HSTS)
+        if any(_header(scope, name) is not None for name in self._CREDENTIALS):
+            extra.append(self._NO_STORE)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in extra:
                     headers.setdefault(name, value)
+                html = headers.get("content-type", "").startswith("text/html")
+                headers.setdefault(
+                    "Content-Security-Policy", PAGE_POLICY if html else NOTHING_POLICY
+                )
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,9 +1,12 @@
 """The rules every owned resource shares, written once: the owner's row by id (someone
 else's answers exactly like a missing one), the owner's rows newest first, creating a row
-for its owner, updating it, deleting it. A domain states only its own fields and rules."""
+for its owner, updating it, deleting it, and refusing a reference to a row the owner does
+not own. A domain states only its own fields and rules."""
 
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, bindparam, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +24,47 @@ def equal_unless_none(column: InstrumentedAttribute[Any]) -> ColumnElement[bool]
     keeps every row (the filter was not asked for)."""
     value = bindparam(column.key, type_=column.type)
     return or_(value.is_(None), column == value)
+
+
+# Each model's references, found at its first write: by then every domain's tables are known,
+# wherever their modules come in the import order.
+_REFERENCES: dict[type[OwnedMixin], dict[str, tuple[str, Select[tuple[int]]]]] = {}
+
+
+def owned_references(model: type[OwnedMixin]) -> dict[str, tuple[str, Select[tuple[int]]]]:
+    """For each column of `model` that holds the id of another owned row (a foreign key other
+    than the owner, to a table with an owner), that table's name and the query that finds
+    the row if a given owner owns it."""
+    if model in _REFERENCES:
+        return _REFERENCES[model]
+    references = {}
+    for column in inspect(model).columns:
+        for key in column.foreign_keys:
+            table = key.column.table
+            if column.key != "owner_id" and "owner_id" in table.c:
+                owned = select(table.c.id).where(
+                    table.c.id == bindparam("row_id"), table.c.owner_id == bindparam("owner_id")
+                )
+                # FOR KEY SHARE on PostgreSQL (SQLite has no row locks, and needs none): a
+                # delete of that row waits for this write, so the foreign key cannot fail at
+                # the commit as a 500; its ON DELETE then applies to this row too.
+                locked = owned.with_for_update(read=True, key_share=True)
+                references[column.key] = (table.name, locked)
+    _REFERENCES[model] = references
+    return references
+
+
+async def unowned_reference(
+    session: AsyncSession, model: type[OwnedMixin], *, owner_id: int, values: Mapping[str, Any]
+) -> tuple[str, str] | None:
+    """The first of `values` that refers to a row `owner_id` does not own (missing, or
+    someone else's), as (field, the referenced table); None when every one is the owner's."""
+    for name, (table, owned) in owned_references(model).items():
+        row_id = values.get(name)
+        params = {"row_id": row_id, "owner_id": owner_id}
+        if row_id is not None and await session.scalar(owned, params) is None:
+            return name, table
+    return None
 
 
 class Owned(Generic[ModelT]):
@@ -43,6 +87,23 @@ class Owned(Generic[ModelT]):
         self.clearable = frozenset(
             column.key for column in inspect(model).columns if column.nullable
         )
+
+    async def _check_references(
+        self, session: AsyncSession, *, owner_id: int, values: Mapping[str, Any]
+    ) -> None:
+        """A reference to a row that is missing or someone else's is a 422 naming the field,
+        the same for both, like any other invalid field: it tells nothing of other ids."""
+        if unowned := await unowned_reference(
+            session, self.model, owner_id=owner_id, values=values
+        ):
+            name, table = unowned
+            error = {
+                "type": "owned_reference",
+                "loc": ("body", name),
+                "msg": f"Not the id of one of your {table.replace('_', ' ')}",
+                "input": values[name],
+            }
+            raise RequestValidationError([error])
 
     async def get(self, session: AsyncSession, *, owner_id: int, row_id: int) -> ModelT:
         row = await session.scalar(self.by_id, {"row_id": row_id})
@@ -68,8 +129,10 @@ class Owned(Generic[ModelT]):
         return list(await session.scalars(self.newest_first, {"owner_id": owner_id}))
 
     async def create(self, session: AsyncSession, *, owner_id: int, values: BaseModel) -> ModelT:
+        fields = values.model_dump()
+        await self._check_references(session, owner_id=owner_id, values=fields)
         row = self.model()
-        for name, value in values.model_dump().items():
+        for name, value in fields.items():
             setattr(row, name, value)
         row.owner_id = owner_id
         session.add(row)
@@ -79,7 +142,9 @@ class Owned(Generic[ModelT]):
     async def update(self, session: AsyncSession, *, row: ModelT, changes: BaseModel) -> ModelT:
         """Set the fields the request sent; a null clears a nullable column and leaves a
         required one unchanged."""
-        for name, value in changes.model_dump(exclude_unset=True).items():
+        fields = changes.model_dump(exclude_unset=True)
+        await self._check_references(session, owner_id=row.owner_id, values=fields)
+        for name, value in fields.items():
             if value is not None or name in self.clearable:
                 setattr(row, name, value)
         await session.commit()

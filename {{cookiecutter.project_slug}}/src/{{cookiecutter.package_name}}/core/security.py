@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,20 +43,31 @@ class PasswordCheck:
     """Set when the stored hash uses an outdated scheme or cost and should be replaced."""
 
 
+def normalise_password(password: str) -> str:
+    """One password, however it was typed: NIST SP 800-63B §5.1.1.2 asks for NFKC (or NFKD)
+    before hashing, so a composed "é" and "e" + combining accent, or a full-width digit and
+    an ASCII one, are the same password; NFKC also maps the non-ASCII spaces to U+0020."""
+    return unicodedata.normalize("NFKC", password)
+
+
 def hash_password(password: str) -> str:
-    return str(_password_context.hash(password))
+    return str(_password_context.hash(normalise_password(password)))
 
 
 def check_password(password: str, stored_hash: str) -> PasswordCheck:
-    candidate: str | bytes = password
-    if _password_context.identify(stored_hash) == "bcrypt":
+    normal = normalise_password(password)
+    is_bcrypt = _password_context.identify(stored_hash) == "bcrypt"
+    # A hash made before passwords were normalised holds the password as it was typed: the
+    # typed form still verifies, and is then re-hashed in the normal form.
+    for typed in dict.fromkeys((normal, password)):
         # Verify exactly the bytes a legacy bcrypt system hashed; the Argon2 re-hash below
         # then covers the whole password.
-        candidate = password.encode()[:_BCRYPT_MAX_BYTES]
-    valid, new_hash = _password_context.verify_and_update(candidate, stored_hash)
-    if valid and new_hash is not None:
-        new_hash = hash_password(password)
-    return PasswordCheck(valid=valid, new_hash=new_hash)
+        candidate = typed.encode()[:_BCRYPT_MAX_BYTES] if is_bcrypt else typed
+        valid, new_hash = _password_context.verify_and_update(candidate, stored_hash)
+        if valid:
+            outdated = new_hash is not None or typed != normal
+            return PasswordCheck(valid=True, new_hash=hash_password(password) if outdated else None)
+    return PasswordCheck(valid=False)
 
 
 @lru_cache
@@ -64,8 +76,8 @@ def _dummy_hash() -> str:
 
 
 def spend_password_check_time(password: str) -> None:
-    """Verify against a dummy hash so an unknown email costs as much as a wrong password."""
-    _password_context.verify(password, _dummy_hash())
+    """Check against a dummy hash so an unknown email costs as much as a wrong password."""
+    check_password(password, _dummy_hash())
 
 
 class TokenPurpose(StrEnum):

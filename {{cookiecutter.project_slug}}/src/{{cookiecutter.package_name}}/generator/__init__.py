@@ -1,19 +1,19 @@
-"""`new-resource`: scaffold a domain package like `todos/`, its tests and its migration.
+"""`new-resource`: scaffold a domain package like `todos/`, its tests and its migration (and
+`--remove`: take one out again, see removal.py).
 
 A development command: it needs the `dev` extra (Jinja2, inflect, ruff, Alembic's hooks).
 """
 
 from pathlib import Path, PurePath
 
-from .migration import autogenerate_revision, run_tool
+from .migration import autogenerate_revision, check_migrations, lint_imports, run_tool
 from .project import Project
+from .removal import Removal, remove_resource
 from .render import render
 from .spec import GeneratorError, parse_resource
+from .targets import owned_resources
 
-__all__ = ["GeneratorError", "generate_resource"]
-
-# import-linter's `lint-imports`, run by this interpreter (its script may not be on PATH).
-_LINT_IMPORTS = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+__all__ = ["GeneratorError", "Removal", "generate_resource", "remove_resource"]
 
 
 def generate_resource(
@@ -29,7 +29,14 @@ def generate_resource(
     `export`, it has an export job. Everything is checked before the first write; if a later
     step fails, nothing is left behind."""
     project = Project.at(root, package)
-    resource = parse_resource(name, field_specs, plural, project.taken_names(), export=export)
+    resource = parse_resource(
+        name,
+        field_specs,
+        plural,
+        project.taken_names(),
+        export=export,
+        targets=owned_resources(root),
+    )
     files = render(resource, package, admin=project.has_admin)
     domains = project.domains_with(resource.plural)
     pyproject = project.pyproject_with(resource.plural)
@@ -47,6 +54,7 @@ def generate_resource(
         run_tool(root, *ruff_fix, *generated)
         run_tool(root, "-m", "ruff", "format", "--quiet", *generated)
         run_tool(root, "-W", "error", "-c", f"import {package}.{resource.plural}.router")
-        run_tool(root, "-c", _LINT_IMPORTS, "--no-cache")
+        lint_imports(root)
         written.append(autogenerate_revision(root, resource.plural))
+        check_migrations(root)
     return written

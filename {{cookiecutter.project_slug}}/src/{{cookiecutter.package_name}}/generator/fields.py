@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 class FieldType:
     """One `--field NAME:TYPE`. Text in braces is filled in: `{CONST}` becomes the field's name
     in upper case, `{LENGTH}` its length (`NAME:str:LENGTH`) and `{TOO_LONG}` one more;
-    `imports` maps a generated module (`models`, `schemas`) to `(module, name)` pairs."""
+    `imports` maps a generated module (`models`, `schemas`) to `(module, name)` pairs. A
+    reference also fills `{TABLE}`, the referenced table, and `{ON_DELETE}`."""
 
     python: str  # the attribute's type in the model and the answer
     column: str = ""  # mapped_column's type, when `Mapped[python]` alone would not say it
@@ -19,6 +20,7 @@ class FieldType:
     length: int = 0  # the default of `NAME:TYPE:LENGTH`, for the types that take one
     default: str = ""  # a required field's value when the request leaves it out, as Python
     filter: bool = False  # the list takes `?NAME=` to keep only the rows with that value
+    query: str = ""  # the filter's bounds, as `Query(...)` arguments before its description
 
 
 _BOUNDED_TEXT = (("..core.schemas", "Text"), ("pydantic", "Field"), ("typing", "Annotated"))
@@ -140,7 +142,44 @@ FIELD_TYPES: dict[str, FieldType] = {
             ("words", '"a lot"'),
         ),
     ),
+    # `NAME:ref`: the id of the caller's own NAME (an existing resource), as `NAME_id`.
+    # Owned's writes check that the caller owns it, from the foreign key alone.
+    "ref": FieldType(
+        python="int",
+        column='ForeignKey("{TABLE}.id", ondelete="{ON_DELETE}"), index=True',
+        schema="Annotated[int, Field(ge=1, le=MAX_DB_INT)]",
+        imports={
+            "models": (("sqlalchemy", "ForeignKey"),),
+            "schemas": (
+                ("..core.schemas", "MAX_DB_INT"),
+                ("pydantic", "Field"),
+                ("typing", "Annotated"),
+            ),
+            "router": (("..core.schemas", "MAX_DB_INT"),),
+        },
+        invalid=(("zero", "0"), ("too-big", "2**31"), ("string", '"1"'), ("bool", "True")),
+        filter=True,
+        # A bigger number would fail in the database (PostgreSQL's integer), not validation.
+        query="ge=1, le=MAX_DB_INT, ",
+    ),
 }
+
+
+@dataclass(frozen=True)
+class Target:
+    """The existing resource a reference points to."""
+
+    name: str  # singular: project
+    plural: str  # its package, table and tests' folder: projects
+
+    @property
+    def rows(self) -> str:
+        """Its tests' URL constant: PROJECTS."""
+        return self.plural.upper()
+
+    @property
+    def plural_words(self) -> str:
+        return self.plural.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -151,6 +190,7 @@ class ResourceField:
     type_name: str
     optional: bool
     length: int = 0  # for a type that takes one; 0: the type's default
+    target: Target | None = None  # for a reference (its name is then `<target>_id`)
 
     @property
     def type(self) -> FieldType:
@@ -158,11 +198,17 @@ class ResourceField:
 
     def _fill(self, code: str) -> str:
         length = self.length or self.type.length
-        return (
+        code = (
             code.replace("{CONST}", self.name.upper())
             .replace("{LENGTH}", str(length))
             .replace("{TOO_LONG}", str(length + 1))
         )
+        if self.target is not None:
+            # A required reference goes with its row (like a row with its owner); an optional
+            # one is only cleared.
+            on_delete = "SET NULL" if self.optional else "CASCADE"
+            code = code.replace("{TABLE}", self.target.plural).replace("{ON_DELETE}", on_delete)
+        return code
 
     @property
     def constants(self) -> list[str]:

@@ -1,8 +1,9 @@
 """What `new-resource` is asked for, checked: the resource's names and its typed fields."""
 
+import difflib
 import keyword
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import inflect
@@ -10,7 +11,7 @@ from pydantic import BaseModel
 
 from ..core.db import Base
 from ..core.models import OwnedMixin
-from .fields import FIELD_TYPES, ResourceField
+from .fields import FIELD_TYPES, ResourceField, Target
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 # PostgreSQL cuts identifiers at 63 bytes; the longest name derived from the plural is the
@@ -35,6 +36,19 @@ class Resource:
     plural: str  # line_items: the package, the table and the tests' folder
     fields: tuple[ResourceField, ...]
     export: bool = False  # `POST /<plural>/export`: every row of the caller, as a job
+
+    @property
+    def values(self) -> tuple[ResourceField, ...]:
+        """The fields that are not references: the tests' sample bodies are made of them."""
+        return tuple(field for field in self.fields if field.target is None)
+
+    @property
+    def references(self) -> tuple[ResourceField, ...]:
+        return tuple(field for field in self.fields if field.target is not None)
+
+    @property
+    def required_references(self) -> tuple[ResourceField, ...]:
+        return tuple(field for field in self.references if not field.optional)
 
     @property
     def filters(self) -> tuple[ResourceField, ...]:
@@ -121,7 +135,20 @@ def _parse_length(spec: str, type_name: str, length: str) -> int:
     return int(length)
 
 
-def _parse_field(spec: str) -> ResourceField:
+def _target(spec: str, name: str, targets: Mapping[str, Target]) -> Target:
+    """The existing resource `NAME:ref` names, by its singular."""
+    if name in targets:
+        return targets[name]
+    singulars = {target.plural: singular for singular, target in targets.items()}
+    close = singulars.get(name) or next(iter(difflib.get_close_matches(name, targets, n=1)), "")
+    hint = f"; did you mean {close}?" if close else ""
+    known = ", ".join(sorted(targets)) or "none yet"
+    raise GeneratorError(
+        f"--field {spec!r}: no resource named {name!r} to refer to (resources: {known}){hint}"
+    )
+
+
+def _parse_field(spec: str, targets: Mapping[str, Target]) -> ResourceField:
     name, colon, type_spec = spec.partition(":")
     if not colon:
         raise GeneratorError(f"--field {spec!r}: expected NAME:TYPE (TYPE? for an optional one)")
@@ -134,6 +161,9 @@ def _parse_field(spec: str) -> ResourceField:
         raise GeneratorError(
             f"--field {spec!r}: unknown type {type_name!r} (known: {', '.join(FIELD_TYPES)})"
         )
+    target = _target(spec, name, targets) if type_name == "ref" else None
+    if target is not None:
+        name = f"{name}_id"  # the column, as owner_id is the owner's
     if name in RESERVED_FIELDS:
         raise GeneratorError(
             f"--field {spec!r}: every resource already has {', '.join(sorted(RESERVED_FIELDS))}"
@@ -147,7 +177,21 @@ def _parse_field(spec: str) -> ResourceField:
         type_name=type_name,
         optional=optional,
         length=_parse_length(spec, type_name, length) if has_length else 0,
+        target=target,
     )
+
+
+def _check_references(plural: str, fields: Sequence[ResourceField]) -> None:
+    if all(field.target is not None for field in fields):
+        raise GeneratorError("give at least one --field that is not a ref (its tests change it)")
+    for field in fields:
+        if field.target is not None:
+            constraint = f"fk_{plural}_{field.name}_{field.target.plural}"
+            if len(constraint) > MAX_FIELD_LENGTH:
+                raise GeneratorError(
+                    f"--field {field.name.removesuffix('_id')}:ref: its foreign key's name, "
+                    f"{constraint}, is longer than PostgreSQL's {MAX_FIELD_LENGTH} characters"
+                )
 
 
 def parse_resource(
@@ -157,9 +201,11 @@ def parse_resource(
     taken: Collection[str],
     *,
     export: bool = False,
+    targets: Mapping[str, Target] | None = None,
 ) -> Resource:
     """Check every part of the request before anything is written. `taken` holds the names
-    the project already uses (packages, modules, tables)."""
+    the project already uses (packages, modules, tables); `targets` the resources a `ref`
+    field may name, by their singular."""
     _check_name(name, "resource name")
     # A --plural other than the name says the name is the singular, whatever inflect thinks.
     if plural is None and (singular := singular_of(name)):
@@ -179,8 +225,9 @@ def parse_resource(
             raise GeneratorError(f"{candidate!r} already exists in the project; choose another")
     if not field_specs:
         raise GeneratorError("no fields: give at least one --field NAME:TYPE")
-    fields = tuple(_parse_field(spec) for spec in field_specs)
+    fields = [_parse_field(spec, targets or {}) for spec in field_specs]
     names = [field.name for field in fields]
     if duplicates := sorted({field for field in names if names.count(field) > 1}):
         raise GeneratorError(f"--field {duplicates[0]!r} is given more than once")
-    return Resource(name=name, plural=plural, fields=fields, export=export)
+    _check_references(plural, fields)
+    return Resource(name=name, plural=plural, fields=tuple(fields), export=export)

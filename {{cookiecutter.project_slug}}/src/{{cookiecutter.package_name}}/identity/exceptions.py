@@ -1,16 +1,69 @@
-"""Errors of identifying the caller."""
+"""Errors of identifying the caller, and the token endpoints' errors (RFC 6749 §5.2)."""
+
+from typing import Any, ClassVar
 
 from fastapi import status
 
 from ..core.exceptions import DomainError
 
 
+class MissingCredentialsError(DomainError):
+    """No token at all: the challenge names the scheme only (RFC 6750 §3.1)."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    detail = "Not authenticated"
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  # read-only, never mutated
+
+
 class InvalidCredentialsError(DomainError):
+    """A token that is malformed, forged, expired, or whose session or user is gone."""
+
     status_code = status.HTTP_401_UNAUTHORIZED
     detail = "Could not validate credentials"
-    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012  # read-only, never mutated
+    # RFC 6750 §3: the error code, and a description for the developer.
+    headers = {  # noqa: RUF012  # read-only, never mutated
+        "WWW-Authenticate": (
+            'Bearer error="invalid_token", '
+            'error_description="The access token is invalid, expired or revoked"'
+        )
+    }
 
 
 class NotSuperuserError(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     detail = "Superuser privileges are required"
+
+
+# RFC 6749 §5.1: token endpoint answers must never be cached.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+class OAuth2Error(DomainError):
+    """An error of the token or revocation endpoint: 400 `{"error", "error_description"}`
+    (RFC 6749 §5.2), the shape OAuth2 client libraries read."""
+
+    error: ClassVar[str]
+    headers = NO_STORE  # read-only, never mutated
+
+    def __init__(self, description: str) -> None:
+        super().__init__()
+        self.description = description
+
+    def body(self) -> dict[str, Any]:
+        return {"error": self.error, "error_description": self.description}
+
+
+class InvalidRequestError(OAuth2Error):
+    error = "invalid_request"
+
+
+class InvalidGrantError(OAuth2Error):
+    error = "invalid_grant"
+
+
+class UnsupportedGrantTypeError(OAuth2Error):
+    error = "unsupported_grant_type"
+
+
+class InvalidScopeError(OAuth2Error):
+    error = "invalid_scope"

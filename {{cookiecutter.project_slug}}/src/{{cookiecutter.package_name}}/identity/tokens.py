@@ -1,21 +1,31 @@
 """Tokens that act for one user: access, password reset and email verification.
 
 Each carries a fingerprint of the password hash it was issued under, so a password change
-(a reset, or PATCH /users/me) voids every token issued before it.
+(a reset, or PATCH /users/me) voids every token issued before it. An access token also names
+the login session it belongs to (`sid`): it works only while that session lasts.
 """
 
 import hmac
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
 from ..core.security import TokenPurpose, create_token, password_fingerprint, read_token
 from ..users.models import User
 from ..users.service import get_user
+from .models import LoginSession
 
 _FINGERPRINT_CLAIM = "pwd"
+_SESSION_CLAIM = "sid"
+# The user and, in the same query, the proof that the token's session still exists.
+_USER_IN_SESSION = (
+    select(User)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), LoginSession.id == bindparam("session_id"))
+)
 
 
 def lifetime_minutes(purpose: TokenPurpose, settings: Settings) -> int:
@@ -26,14 +36,23 @@ def lifetime_minutes(purpose: TokenPurpose, settings: Settings) -> int:
     }[purpose]
 
 
-def issue_user_token(user: User, purpose: TokenPurpose, *, settings: Settings) -> str:
+def issue_user_token(
+    user: User, purpose: TokenPurpose, *, settings: Settings, session_id: int | None = None
+) -> str:
+    claims = {_FINGERPRINT_CLAIM: password_fingerprint(user.hashed_password)}
+    if session_id is not None:
+        claims[_SESSION_CLAIM] = str(session_id)
     return create_token(
         purpose,
         str(user.id),
         secret_key=settings.secret_key,
         expires_in=timedelta(minutes=lifetime_minutes(purpose, settings)),
-        claims={_FINGERPRINT_CLAIM: password_fingerprint(user.hashed_password)},
+        claims=claims,
     )
+
+
+def issue_access_token(user: User, *, session_id: int, settings: Settings) -> str:
+    return issue_user_token(user, TokenPurpose.ACCESS, settings=settings, session_id=session_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +61,7 @@ class UserToken:
 
     user_id: int
     password_fingerprint: str
+    session_id: int | None = None
 
     def is_current_for(self, user: User) -> bool:
         return user.id == self.user_id and hmac.compare_digest(
@@ -54,9 +74,46 @@ def _read_user_token(token: str, purpose: TokenPurpose, *, settings: Settings) -
     if claims is None:
         return None
     subject, fingerprint = claims["sub"], claims.get(_FINGERPRINT_CLAIM)
+    session_id = claims.get(_SESSION_CLAIM)
     if not subject.isdecimal() or not isinstance(fingerprint, str):
         return None
-    return UserToken(user_id=int(subject), password_fingerprint=fingerprint)
+    if session_id is not None and not (isinstance(session_id, str) and session_id.isdecimal()):
+        return None
+    return UserToken(
+        user_id=int(subject),
+        password_fingerprint=fingerprint,
+        session_id=int(session_id) if session_id is not None else None,
+    )
+
+
+def read_access_token(token: str, *, settings: Settings) -> UserToken | None:
+    """An access token's verified claims, its session included (None if it names none)."""
+    claims = _read_user_token(token, TokenPurpose.ACCESS, settings=settings)
+    return claims if claims is not None and claims.session_id is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who an access token acts for, and in which of their login sessions."""
+
+    user: User
+    session_id: int
+
+
+async def caller_of_access_token(
+    session: AsyncSession, token: str, *, settings: Settings
+) -> Caller | None:
+    """The caller an access token acts for; None as for `user_of_token`, and also when its
+    login session was ended (logout, revocation, reuse of a refresh token). One query."""
+    claims = read_access_token(token, settings=settings)
+    if claims is None or claims.session_id is None:
+        return None
+    user = await session.scalar(
+        _USER_IN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
+    )
+    if user is None or not user.is_active or not claims.is_current_for(user):
+        return None
+    return Caller(user=user, session_id=claims.session_id)
 
 
 async def user_of_token(

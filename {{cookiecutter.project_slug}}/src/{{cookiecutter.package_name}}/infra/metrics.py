@@ -8,10 +8,11 @@ gunicorn_conf.py) and a scrape, whichever worker answers it, adds up every worke
 import os
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Response, status
 from fastapi.routing import RouteContext, iter_route_contexts
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -28,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.config import Settings
+from ..core.part import EngineHook, Part
 from .context import SettingsDep
 
 METRICS_PATH = "/metrics"
@@ -119,10 +122,24 @@ class MetricsMiddleware:
             duration.observe(time.perf_counter() - started)
 
 
-def count_checked_out_connections(engine: AsyncEngine) -> None:
-    """Keep CHECKED_OUT_CONNECTIONS up to date with `engine`'s pool."""
-    event.listen(engine.sync_engine, "checkout", lambda *_: CHECKED_OUT_CONNECTIONS.inc())
-    event.listen(engine.sync_engine, "checkin", lambda *_: CHECKED_OUT_CONNECTIONS.dec())
+@contextmanager
+def count_checked_out_connections(engine: AsyncEngine) -> Iterator[None]:
+    """While open, keep CHECKED_OUT_CONNECTIONS up to date with `engine`'s pool."""
+
+    def checked_out(*_: object) -> None:
+        CHECKED_OUT_CONNECTIONS.inc()
+
+    def checked_in(*_: object) -> None:
+        CHECKED_OUT_CONNECTIONS.dec()
+
+    listeners = (("checkout", checked_out), ("checkin", checked_in))
+    for name, listener in listeners:
+        event.listen(engine.sync_engine, name, listener)
+    try:
+        yield
+    finally:
+        for name, listener in listeners:
+            event.remove(engine.sync_engine, name, listener)
 
 
 async def _require_metrics_token(
@@ -156,3 +173,13 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(_require_metri
 @router.get(METRICS_PATH)
 def metrics() -> Response:
     return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def _mount(app: FastAPI, _settings: Settings, polled_paths: frozenset[str]) -> EngineHook:
+    # Outside the app's own middleware: requests the load shedder refuses are counted too.
+    app.add_middleware(MetricsMiddleware, exempt_paths=polled_paths)
+    app.include_router(router)
+    return count_checked_out_connections
+
+
+part = Part(mount=_mount, polled_paths=frozenset({METRICS_PATH}))

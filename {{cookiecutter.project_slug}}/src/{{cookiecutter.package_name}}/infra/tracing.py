@@ -8,13 +8,16 @@ gunicorn forks (the exporter's thread and connections do not survive a fork).
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.config import Settings
 from ..core.logging import request_id_var
+from ..core.part import EngineHook, Part
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -59,24 +62,19 @@ class RequestIdSpanMiddleware:
 
 
 def trace_app(app: FastAPI, provider: "TracerProvider") -> None:
-    """Trace every request `app` serves, and (see `trace_engine`) its SQL, with `provider`."""
+    """Trace every request `app` serves with `provider`."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, exclude_spans=["receive", "send"]
     )
     app.add_middleware(RequestIdSpanMiddleware)
-    app.state.tracer_provider = provider
 
 
 @contextmanager
-def trace_engine(app: FastAPI, engine: AsyncEngine) -> Iterator[None]:
-    """While open, trace `engine`'s statements as children of the request spans, when
-    `trace_app` traced `app`."""
-    provider: TracerProvider | None = getattr(app.state, "tracer_provider", None)
-    if provider is None:
-        yield
-        return
+def trace_engine(provider: "TracerProvider", engine: AsyncEngine) -> Iterator[None]:
+    """While open, trace `engine`'s statements with `provider`, as children of the request
+    spans `trace_app` makes."""
     from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
     instrumentor = SQLAlchemyInstrumentor()
@@ -89,3 +87,15 @@ def trace_engine(app: FastAPI, engine: AsyncEngine) -> Iterator[None]:
         yield
     finally:
         instrumentor.uninstrument()
+
+
+def _mount(app: FastAPI, _settings: Settings, _polled_paths: frozenset[str]) -> EngineHook | None:
+    """Trace the app's requests and SQL when the environment names an exporter endpoint."""
+    provider = tracer_provider_from_environment()
+    if provider is None:
+        return None
+    trace_app(app, provider)
+    return partial(trace_engine, provider)
+
+
+part = Part(mount=_mount)

@@ -2,7 +2,7 @@
 
 from fastapi import status
 
-from ..core.exceptions import DomainError
+from ..core.exceptions import DomainError, FieldRefusedError
 
 
 class EmailAlreadyRegisteredError(DomainError):
@@ -23,3 +23,7 @@ class UserNotFoundError(DomainError):
 class SelfLockoutError(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
     detail = "Superusers cannot deactivate or delete their own account"
+
+
+class PasswordRefusedError(FieldRefusedError):
+    """A new password that the password policy refuses, saying which rule it breaks."""

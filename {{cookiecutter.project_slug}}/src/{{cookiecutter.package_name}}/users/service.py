@@ -4,6 +4,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.config import Settings
 from ..core.db import end_read_transaction
 from ..core.pagination import PageParams, Paginated, paginate
 from ..core.security import check_password, hash_password, in_hashing_thread
@@ -14,6 +15,7 @@ from .exceptions import (
     UserNotFoundError,
 )
 from .models import User
+from .password_policy import require_acceptable_password
 from .schemas import UserCreate, UserUpdate
 
 # Built once, with parameters for what varies: SQLAlchemy then reuses each compiled query.
@@ -53,9 +55,11 @@ async def create_user(
     session: AsyncSession,
     *,
     user_in: UserCreate,
+    settings: Settings,
     is_superuser: bool = False,
     is_verified: bool = False,
 ) -> User:
+    require_acceptable_password(user_in.password, email=user_in.email, settings=settings)
     user = User(
         email=user_in.email,
         hashed_password=await in_hashing_thread(hash_password, user_in.password),
@@ -73,15 +77,19 @@ async def create_user(
     return user
 
 
-async def update_user(session: AsyncSession, *, user: User, user_in: UserUpdate) -> User:
+async def update_user(
+    session: AsyncSession, *, user: User, user_in: UserUpdate, settings: Settings
+) -> User:
     """Apply the update all at once, or nothing of it: every check passes before any change."""
     new_hash = None
     if user_in.password is not None:
         await end_read_transaction(session)
-        # UserUpdate guarantees current_password comes with password.
+        # UserUpdate guarantees current_password comes with password. Checked first: only
+        # whoever knows it learns what the policy thinks of the new one.
         current = user_in.current_password or ""
         if not (await in_hashing_thread(check_password, current, user.hashed_password)).valid:
             raise CurrentPasswordIncorrectError
+        require_acceptable_password(user_in.password, email=user.email, settings=settings)
         new_hash = await in_hashing_thread(hash_password, user_in.password)
     if "full_name" in user_in.model_fields_set:
         user.full_name = user_in.full_name

@@ -6,7 +6,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-PROJECT_NAME = {{ cookiecutter.project_name | tojson }}
+from ...core.config import PROJECT_NAME
 
 
 @dataclass(frozen=True, slots=True)
