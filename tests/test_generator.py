@@ -346,7 +346,10 @@ def test_migrations_create_the_tables_and_match_the_models_on_postgresql(
         "WHERE schemaname = 'public'",
         migrated.rsplit("/", 1)[1],
     )
-    assert tables == "alembic_version,invoices,jobs,notes,projects,sample_gizmos,tasks,todos,users"
+    assert tables == (
+        "alembic_version,api_keys,invoices,jobs,login_sessions,notes,projects,refresh_tokens,"
+        "sample_gizmos,tasks,todos,users"
+    )
     generated.run("alembic", "check", DATABASE_URL=migrated)
     foreign_keys = postgres.psql(
         "SELECT string_agg(conname || ' ' || confdeltype::text, ',' ORDER BY conname) "

@@ -109,3 +109,25 @@ def test_an_unsupported_grant_type_is_named(server: Server) -> None:
     assert answer.status_code == 400
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.json()["error"] == "unsupported_grant_type"
+
+
+def test_an_api_key_is_a_bearer_token_within_its_scopes(server: Server) -> None:
+    login = server.log_in()
+    created = login.post(
+        server.base_url + "/api/v1/users/me/api-keys",
+        json={"name": "reporting", "scopes": ["todos:read"], "expires_in_days": 7},
+    )
+    assert created.status_code == 201, created.text
+    machine = OAuth2Session(token={"access_token": created.json()["key"], "token_type": "bearer"})
+
+    assert machine.get(server.base_url + "/api/v1/todos").status_code == 200
+    refused = machine.post(server.base_url + "/api/v1/todos", json={"title": "no"})
+    assert refused.status_code == 403
+    assert refused.headers["WWW-Authenticate"].startswith('Bearer error="insufficient_scope"')
+    assert 'scope="todos:write"' in refused.headers["WWW-Authenticate"]
+    assert machine.get(server.base_url + ME).status_code == 403  # the account needs a login
+
+    revoked = login.revoke_token(server.base_url + REVOKE, token=created.json()["key"])
+    assert revoked.status_code == 200
+    assert machine.get(server.base_url + "/api/v1/todos").status_code == 401
+    assert login.get(server.base_url + "/api/v1/users/me/api-keys").json() == {"items": []}

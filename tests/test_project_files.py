@@ -98,7 +98,7 @@ def test_pre_commit_hooks_pass_offline_and_catch_a_lint_error(
 
 @pytest.mark.parametrize("project", [variant("defaults")], indirect=True)
 def test_make_lists_every_target_by_default(project: InstalledProject) -> None:
-    listed = re.findall(r"^  make (\w+) ", run(["make"], cwd=project.path).stdout, re.M)
+    listed = re.findall(r"^  make ([\w-]+) ", run(["make"], cwd=project.path).stdout, re.M)
     assert sorted(listed) == sorted(MAKE_TARGETS)
 
 

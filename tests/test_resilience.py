@@ -381,7 +381,11 @@ def test_a_burst_is_shed_with_fast_503s_while_health_answers_and_speed_returns(
     ) as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             register_and_login(client, "burst@example.com")
-        credentials = {"username": "burst@example.com", "password": PASSWORD}
+        credentials = {
+            "grant_type": "password",
+            "username": "burst@example.com",
+            "password": PASSWORD,
+        }
 
         def login(_: int) -> tuple[httpx.Response, float]:
             with httpx.Client(base_url=server.base_url, timeout=30) as fresh:  # new connection

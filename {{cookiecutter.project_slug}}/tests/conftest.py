@@ -21,6 +21,7 @@ from sqlalchemy import Engine, create_engine, delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from {{ cookiecutter.package_name }}.core import security
 from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import configure_sqlite, create_db_engine
 from {{ cookiecutter.package_name }}.domains import metadata
@@ -38,6 +39,17 @@ from .smtp_server import Inbox, smtp_server
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> None:
+    """Argon2 at its lowest cost in the tests (as Django's docs advise for test settings):
+    at the production cost, ~0.2 s a hash and as much a check, hashing would be most of the
+    suite's time. What is tested (which scheme, when a hash is renewed) is the same."""
+    # The one context the app hashes with, made cheaper in place.
+    security._password_context.update(
+        argon2__memory_cost=1024, argon2__time_cost=1, argon2__parallelism=1
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -73,14 +85,15 @@ def redis_url() -> Iterator[str]:
 def _jobs_run_eagerly(settings: Settings, redis_url: str) -> Iterator[None]:
     """Tasks run in the caller (Celery's eager mode) on the test settings, so a test sees
     their effects as soon as its request returns; tests/jobs/test_celery.py runs them on a
-    real worker instead. Each test then forgets the login failures it counted."""
+    real worker instead. Each test then forgets the login failures and mails it counted."""
     use_settings(settings)
     celery_app.conf.task_always_eager = True
     yield
     close_worker_process()
     with Redis.from_url(redis_url) as redis:
-        for key in redis.scan_iter("login-failures:*"):
-            redis.delete(key)
+        for pattern in ("login-failures:*", "mails-per-*"):
+            for key in redis.scan_iter(pattern):
+                redis.delete(key)
 {%- endif %}
 
 

@@ -60,6 +60,14 @@ def bearer(access_token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {access_token}"}
 
 
+def api_key_headers(client: TestClient, login: dict[str, str], *scopes: str) -> dict[str, str]:
+    """Headers that carry a new API key with `scopes`, made by the user of `login`."""
+    body = {"name": "A test key", "scopes": list(scopes)}
+    response = client.post("/api/v1/users/me/api-keys", headers=login, json=body)
+    assert response.status_code == 201, response.text
+    return bearer(response.json()["key"])
+
+
 @dataclass
 class TodoFactory:
     session: Session

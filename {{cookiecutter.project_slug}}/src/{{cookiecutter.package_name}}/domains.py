@@ -32,6 +32,11 @@ def api_routers() -> list[APIRouter]:
     return [router for domain in DOMAINS for router in domain.routers]
 
 
+def scopes() -> dict[str, str]:
+    """Every scope an API key may be given, with what it allows."""
+    return {scope: allows for domain in DOMAINS for scope, allows in domain.scopes.items()}
+
+
 def job_functions() -> dict[str, JobFunction]:
     """What each kind of job does, by kind, over every domain."""
     return {kind: function for domain in DOMAINS for kind, function in domain.jobs.items()}

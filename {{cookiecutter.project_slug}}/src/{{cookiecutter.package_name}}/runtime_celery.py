@@ -1,5 +1,6 @@
 """The services of a bake with Celery: jobs and mails are queued for a worker (`worker.py`)
-through Redis, and failed logins are counted in Redis, exact across workers and replicas."""
+through Redis, and failed logins and account mails are counted in Redis, exact across workers
+and replicas."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -12,10 +13,12 @@ from kombu.exceptions import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .core.config import Settings
+from .domains import scopes
 from .infra.celery_app import enqueue, make_celery
 from .infra.context import AppContext
 from .infra.mail.queued import QueuedMailSender
 from .infra.redis import open_redis
+from .infra.throttle import MailLimits
 from .infra.throttle_redis import RedisThrottle
 from .jobs.exceptions import JobQueueUnavailableError
 from .worker import run_job_task, send_mail_task
@@ -53,7 +56,22 @@ async def open_context(
                 max_failures=settings.login_max_failures,
                 window_seconds=settings.login_window_seconds,
             ),
+            mail_limits=MailLimits(
+                per_address=RedisThrottle(
+                    redis,
+                    max_failures=settings.mail_max_per_address,
+                    window_seconds=settings.mail_window_seconds,
+                    prefix="mails-per-address:",
+                ),
+                per_client=RedisThrottle(
+                    redis,
+                    max_failures=settings.mail_max_per_client,
+                    window_seconds=settings.mail_window_seconds,
+                    prefix="mails-per-client:",
+                ),
+            ),
             job_runner=CeleryJobRunner(producer_app),
+            scopes=scopes(),
             readiness_checks={"redis": ping_redis},
         )
     finally:

@@ -1,5 +1,6 @@
 """The services of a one-process bake: jobs run in the web process after the answer (FastAPI's
-background tasks), failed logins are counted in memory, mails go out over SMTP from here."""
+background tasks), failed logins and account mails are counted in memory, mails go out over
+SMTP from here."""
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -10,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .core.config import Settings
 from .core.domain import JobFunction
-from .domains import job_functions
+from .domains import job_functions, scopes
 from .infra.context import AppContext
 from .infra.mail.sender import MailSender
+from .infra.throttle import MailLimits
 from .infra.throttle_memory import MemoryThrottle
 from .jobs.service import run_job
 
@@ -37,5 +39,16 @@ async def open_context(
         login_throttle=MemoryThrottle(
             max_failures=settings.login_max_failures, window_seconds=settings.login_window_seconds
         ),
+        mail_limits=MailLimits(
+            per_address=MemoryThrottle(
+                max_failures=settings.mail_max_per_address,
+                window_seconds=settings.mail_window_seconds,
+            ),
+            per_client=MemoryThrottle(
+                max_failures=settings.mail_max_per_client,
+                window_seconds=settings.mail_window_seconds,
+            ),
+        ),
         job_runner=InProcessJobRunner(session_factory, job_functions()),
+        scopes=scopes(),
     )

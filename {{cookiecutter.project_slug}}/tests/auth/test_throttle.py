@@ -107,7 +107,7 @@ def test_logins_wait_while_redis_is_unreachable(
         answer = client.post(TOKEN, data=_form(user.email, password))
         assert answer.status_code == 503
         assert answer.headers["Retry-After"] == "5"
-        assert answer.json() == {"detail": "Login is unavailable for a moment; retry later"}
+        assert answer.json() == {"detail": "Unavailable for a moment; retry later"}
 
 
 def test_an_unreachable_redis_is_logged_once_with_its_cause(

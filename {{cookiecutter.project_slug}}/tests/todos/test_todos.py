@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.todos.models import Todo
 
-from ..factories import UserFactory
+from ..factories import UserFactory, api_key_headers
 from ..jobs.test_jobs import finished_job
 
 TODOS = "/api/v1/todos"
@@ -211,6 +211,28 @@ def test_other_users_todo_is_404(
     assert [answer.status_code for answer in answers] == [404, 404]
     assert answers[0].json() == answers[1].json() == {"detail": "Todo not found"}
     assert client.get(f"{url}/{foreign}", headers=owner).json()["title"] == VALID["title"]
+
+
+def test_an_api_key_reads_with_the_read_scope_and_changes_with_the_write_scope(
+    client: TestClient, auth_headers: dict[str, str]
+) -> None:
+    url = f"{TODOS}/{_create(client, auth_headers)['id']}"
+    reader = api_key_headers(client, auth_headers, "todos:read")
+    writer = api_key_headers(client, auth_headers, "todos:write")
+    assert client.get(TODOS, headers=reader).status_code == 200
+    assert client.get(url, headers=reader).status_code == 200
+    assert client.patch(url, headers=writer, json=CHANGED).status_code == 200
+
+    refused = [
+        client.patch(url, headers=reader, json=CHANGED),
+        client.delete(url, headers=reader),
+        client.get(url, headers=writer),
+    ]
+    assert [answer.status_code for answer in refused] == [403, 403, 403]
+    challenges = [answer.headers["www-authenticate"] for answer in refused]
+    assert ['error="insufficient_scope"' in challenge for challenge in challenges] == [True] * 3
+    assert 'scope="todos:write"' in challenges[0]
+    assert 'scope="todos:read"' in challenges[2]
 
 
 @pytest.mark.parametrize("todo_id", ["0", "99999999999999999999"])

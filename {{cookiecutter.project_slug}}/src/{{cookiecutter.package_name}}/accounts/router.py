@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response, status
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
 from ..core.schemas import ResourceId
-from ..identity.dependencies import CurrentCaller, CurrentSuperuser, CurrentUser
+from ..identity.dependencies import CurrentLogin, CurrentSuperuser, CurrentUser
 from ..identity.sessions import end_session, end_sessions, list_sessions
 from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserPublic, UsersPublic, UserStatusUpdate, UserUpdate
@@ -44,7 +44,7 @@ async def update_me(
 
 @router.get("/me/sessions")
 async def read_my_sessions(
-    session: SessionDep, settings: SettingsDep, caller: CurrentCaller
+    session: SessionDep, settings: SettingsDep, caller: CurrentLogin
 ) -> SessionsPublic:
     """The caller's open login sessions, most recently used first."""
     sessions = await list_sessions(session, user_id=caller.user.id, settings=settings)
@@ -65,7 +65,7 @@ async def read_my_sessions(
 @router.post(
     "/me/sessions/end-others", status_code=status.HTTP_204_NO_CONTENT, response_class=Response
 )
-async def end_my_other_sessions(session: SessionDep, caller: CurrentCaller) -> None:
+async def end_my_other_sessions(session: SessionDep, caller: CurrentLogin) -> None:
     """Log out everywhere but here: every other session's tokens stop working at once."""
     await end_sessions(session, user_id=caller.user.id, keep=caller.session_id)
 
@@ -76,9 +76,9 @@ async def end_my_other_sessions(session: SessionDep, caller: CurrentCaller) -> N
     response_class=Response,
     responses=error_responses(status.HTTP_404_NOT_FOUND),
 )
-async def end_my_session(session: SessionDep, user: CurrentUser, session_id: ResourceId) -> None:
+async def end_my_session(session: SessionDep, caller: CurrentLogin, session_id: ResourceId) -> None:
     """End one of the caller's sessions (their current one too: that is logging out)."""
-    if not await end_session(session, user_id=user.id, session_id=session_id):
+    if not await end_session(session, user_id=caller.user.id, session_id=session_id):
         raise SessionNotFoundError
 
 

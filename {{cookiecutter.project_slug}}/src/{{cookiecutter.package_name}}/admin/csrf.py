@@ -1,26 +1,16 @@
-"""Cross-site request forgery protection for the admin: OWASP's "verifying origin with
-standard headers". An unsafe request (POST, DELETE, ...) is served only when its Origin, or
-without one its Referer, is this site; a request with neither is refused too.
-
-Behind a proxy, the scheme and host the browser used must reach the app: the Host header,
-and X-Forwarded-Proto from a proxy listed in FORWARDED_ALLOW_IPS.
-"""
-
-from urllib.parse import urlsplit
+"""Cross-site request forgery protection for the admin: an unsafe request (POST, DELETE, ...)
+is served only when its Origin, or without one its Referer, is this site (core/origin.py); a
+request with neither is refused too."""
 
 from fastapi import status
 from fastapi.responses import JSONResponse
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import Request
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..core.origin import from_trusted_origin
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CROSS_SITE_DETAIL = "Cross-site request refused"
-
-
-def _origin_of(url: str) -> tuple[str, str]:
-    parts = urlsplit(url)
-    return parts.scheme, parts.netloc
 
 
 class SameOriginMiddleware:
@@ -33,7 +23,7 @@ class SameOriginMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         unsafe = scope["type"] == "http" and scope["method"] not in SAFE_METHODS
-        if unsafe and not self._same_origin(scope):
+        if unsafe and not from_trusted_origin(scope):
             refused = JSONResponse(
                 {"detail": CROSS_SITE_DETAIL}, status_code=status.HTTP_403_FORBIDDEN
             )
@@ -46,12 +36,3 @@ class SameOriginMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_referrer_policy)
-
-    @staticmethod
-    def _same_origin(scope: Scope) -> bool:
-        headers = Headers(scope=scope)
-        source = headers.get("origin") or headers.get("referer")
-        if not source:
-            return False
-        own = Request(scope).base_url
-        return _origin_of(source) == (own.scheme, own.netloc)

@@ -48,17 +48,21 @@ class AccountMails:
         )
         await self.sender.send(mail)
 
-    async def send_password_reset(self, email: str) -> None:
-        """The account is looked up here, after the answer, so that neither the answer nor its
+    async def _active_account(self, email: str, mail: str) -> User | None:
+        """The account is looked up after the answer, so that neither the answer nor its
         timing tells whether it exists. Unknown and deactivated accounts get no mail."""
         try:
             async with self.session_factory() as session:
                 user = await get_user_by_email(session, email=email)
         except DATABASE_ERRORS as error:
             # The answer is long gone: say what happened in one line, as a failed send does.
-            logger.error("Could not look up the account for a password reset mail: %r", error)
-            return
-        if user is None or not user.is_active:
+            logger.error("Could not look up the account for a %s mail: %r", mail, error)
+            return None
+        return user if user is not None and user.is_active else None
+
+    async def send_password_reset(self, email: str) -> None:
+        user = await self._active_account(email, "password reset")
+        if user is None:
             return
         await self._send(
             user,
@@ -76,3 +80,9 @@ class AccountMails:
             subject="Verify your email address",
             link_path="verify-email",
         )
+
+    async def send_verification_to(self, email: str) -> None:
+        """A new verification mail, if an active account has `email` and is not verified."""
+        user = await self._active_account(email, "verification")
+        if user is not None and not user.is_verified:
+            await self.send_verification(user)

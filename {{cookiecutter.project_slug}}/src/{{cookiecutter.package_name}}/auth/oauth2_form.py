@@ -8,6 +8,7 @@ from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
+from ..core.config import Settings
 from ..identity.exceptions import (
     InvalidRequestError,
     InvalidScopeError,
@@ -15,6 +16,7 @@ from ..identity.exceptions import (
 )
 from ..users.password_policy import PASSWORD_MAX_LENGTH
 from ..users.schemas import EMAIL_MAX_LENGTH
+from .refresh_cookie import refresh_token_from_cookie
 from .schemas import GrantType
 
 _FORM_TYPE = "application/x-www-form-urlencoded"
@@ -69,17 +71,25 @@ async def read_oauth2_form(request: Request) -> OAuth2Form:
 _GRANT_TYPES: tuple[str, ...] = get_args(GrantType)
 
 
-async def read_grant(request: Request) -> PasswordGrant | RefreshGrant:
+async def read_grant(request: Request, *, settings: Settings) -> PasswordGrant | RefreshGrant:
     form = await read_oauth2_form(request)
     grant_type = form.required("grant_type", max_length=TOKEN_MAX_LENGTH)
     if grant_type not in _GRANT_TYPES:
         raise UnsupportedGrantTypeError(f"Supported grant types: {', '.join(_GRANT_TYPES)}")
-    # No scopes are defined: asking for any cannot be granted (RFC 6749 §3.3).
+    # A login acts with its user's whole access: a narrower token is an API key's job.
     if form.optional("scope", max_length=TOKEN_MAX_LENGTH):
-        raise InvalidScopeError("This server defines no scopes: leave scope empty")
+        raise InvalidScopeError(
+            "A login is granted its user's whole access: leave scope empty, or create an API"
+            " key with the scopes it needs"
+        )
     if grant_type == "password":
         return PasswordGrant(
             username=form.required("username", max_length=EMAIL_MAX_LENGTH),
             password=form.required("password", max_length=PASSWORD_MAX_LENGTH),
         )
-    return RefreshGrant(refresh_token=form.required("refresh_token"))
+    refresh_token = form.optional("refresh_token", max_length=TOKEN_MAX_LENGTH)
+    if refresh_token:
+        return RefreshGrant(refresh_token)
+    if settings.refresh_token_cookie:
+        return RefreshGrant(refresh_token_from_cookie(request, settings=settings))
+    raise InvalidRequestError("The refresh_token parameter is missing")

@@ -12,8 +12,9 @@ from ..identity.sessions import IssuedTokens, refresh_session, revoke_token, sta
 from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
-from .dependencies import AccountMailsDep, LoginThrottleDep
+from .dependencies import AccountMailsDep, ClientAddressDep, LoginThrottleDep, MailLimitsDep
 from .oauth2_form import TOKEN_MAX_LENGTH, PasswordGrant, read_grant, read_oauth2_form
+from .refresh_cookie import clear_refresh_cookie, set_refresh_cookie
 from .schemas import (
     EmailVerification,
     Message,
@@ -23,6 +24,7 @@ from .schemas import (
     Token,
     TokenError,
     TokenRequest,
+    VerificationMailRequest,
 )
 from .service import authenticate, reset_with_token, verify_address
 
@@ -53,6 +55,9 @@ _BAD_TOKEN = error_responses(status.HTTP_400_BAD_REQUEST, status.HTTP_413_CONTEN
 RECOVERY_ACCEPTED = Message(
     message="If an account has this address, a password reset mail is on its way to it"
 )
+VERIFICATION_ACCEPTED = Message(
+    message="If an unverified account has this address, a verification mail is on its way to it"
+)
 
 
 @router.post(
@@ -64,12 +69,16 @@ async def register(
     session: SessionDep,
     settings: SettingsDep,
     mails: AccountMailsDep,
+    limits: MailLimitsDep,
+    client: ClientAddressDep,
     background: BackgroundTasks,
     user_in: UserCreate,
 ) -> UserPublic:
     """With EMAIL_VERIFICATION_REQUIRED, mails a verification token, needed before login."""
     user = await create_user(session, user_in=user_in, settings=settings)
-    if settings.email_verification_required:
+    if settings.email_verification_required and await limits.admit(
+        address=user.email, client=client
+    ):
         background.add_task(mails.send_verification, user)
     return UserPublic.model_validate(user)
 
@@ -79,6 +88,7 @@ async def register(
     responses=_OAUTH2_ERROR
     | error_responses(status.HTTP_413_CONTENT_TOO_LARGE, status.HTTP_429_TOO_MANY_REQUESTS),
     openapi_extra=_form_body(TokenRequest),
+    response_model_exclude_none=True,
 )
 async def login(
     request: Request,
@@ -86,18 +96,19 @@ async def login(
     session: SessionDep,
     settings: SettingsDep,
     throttle: LoginThrottleDep,
+    client: ClientAddressDep,
 ) -> Token:
     """The OAuth2 token endpoint (RFC 6749): the password grant (§4.3; `username` is the
     account's email) starts a login session, the refresh_token grant (§6) renews it. Each
     refresh token works once: the answer carries the next one."""
-    grant = await read_grant(request)
+    grant = await read_grant(request, settings=settings)
     tokens: IssuedTokens
     if isinstance(grant, PasswordGrant):
         user = await authenticate(
             session,
             email=grant.username,
             password=grant.password,
-            client=request.client.host if request.client else "unknown",
+            client=client,
             throttle=throttle,
             require_verified=settings.email_verification_required,
         )
@@ -108,10 +119,12 @@ async def login(
             session, refresh_token=grant.refresh_token, settings=settings
         )
     response.headers.update(NO_STORE)
+    if settings.refresh_token_cookie:
+        set_refresh_cookie(response, tokens.refresh_token, settings=settings)
     return Token(
         access_token=tokens.access_token,
         expires_in=tokens.expires_in,
-        refresh_token=tokens.refresh_token,
+        refresh_token=None if settings.refresh_token_cookie else tokens.refresh_token,
     )
 
 
@@ -128,17 +141,41 @@ async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -
     form = await read_oauth2_form(request)
     form.optional("token_type_hint", max_length=TOKEN_MAX_LENGTH)  # only refused if repeated
     await revoke_token(session, token=form.required("token"), settings=settings)
-    return Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
+    response = Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
+    if settings.refresh_token_cookie:
+        clear_refresh_cookie(response)
+    return response
 
 
 @router.post("/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=_TOO_LARGE)
 async def recover_password(
-    mails: AccountMailsDep, background: BackgroundTasks, recovery: PasswordRecovery
+    mails: AccountMailsDep,
+    limits: MailLimitsDep,
+    client: ClientAddressDep,
+    background: BackgroundTasks,
+    recovery: PasswordRecovery,
 ) -> Message:
     """Mail a password reset token to this address if an account has it. The answer, and
-    how long it takes, are the same whether or not one does."""
-    background.add_task(mails.send_password_reset, recovery.email)
+    how long it takes, are the same whether or not one does, and past the mail limits
+    (MAIL_MAX_PER_ADDRESS, MAIL_MAX_PER_CLIENT), when nothing is sent."""
+    if await limits.admit(address=recovery.email, client=client):
+        background.add_task(mails.send_password_reset, recovery.email)
     return RECOVERY_ACCEPTED
+
+
+@router.post("/verification-mail", status_code=status.HTTP_202_ACCEPTED, responses=_TOO_LARGE)
+async def resend_verification(
+    mails: AccountMailsDep,
+    limits: MailLimitsDep,
+    client: ClientAddressDep,
+    background: BackgroundTasks,
+    request_in: VerificationMailRequest,
+) -> Message:
+    """Mail a new verification token to this address if an account that has it is not
+    verified yet; the answer is the same as for password recovery, whatever the case."""
+    if await limits.admit(address=request_in.email, client=client):
+        background.add_task(mails.send_verification_to, request_in.email)
+    return VERIFICATION_ACCEPTED
 
 
 @router.post("/reset-password", responses=_BAD_TOKEN)

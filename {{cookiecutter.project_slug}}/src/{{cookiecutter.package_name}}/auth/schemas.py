@@ -17,16 +17,22 @@ class TokenRequest(BaseModel):
     grant_type: GrantType
     username: Annotated[str | None, Field(description="password grant: the account's email")] = None
     password: Annotated[str | None, Field(description="password grant")] = None
-    refresh_token: Annotated[str | None, Field(description="refresh_token grant")] = None
-    scope: Annotated[str | None, Field(description="no scopes are defined yet: leave empty")] = None
+    refresh_token: Annotated[
+        str | None,
+        Field(description="refresh_token grant; in browser mode, left out: the cookie's is used"),
+    ] = None
+    scope: Annotated[
+        str | None, Field(description="leave empty: a login gets its user's whole access")
+    ] = None
     client_id: Annotated[str | None, Field(description="accepted and ignored")] = None
 
 
 class RevocationRequest(BaseModel):
     """The revocation endpoint's form (RFC 7009 §2.1)."""
 
-    token: str
-    token_type_hint: Literal["access_token", "refresh_token"] | None = None
+    token: Annotated[str, Field(min_length=1, max_length=2048, pattern=r"^[^\x00]*$")]
+    # RFC 7009 §2.1: a hint the server may ignore; both kinds are looked for, whatever it says.
+    token_type_hint: str | None = None
 
 
 class Token(BaseModel):
@@ -35,7 +41,13 @@ class Token(BaseModel):
     access_token: str
     token_type: Literal["bearer"] = "bearer"  # noqa: S105  # the OAuth2 token type
     expires_in: int = Field(description="Seconds the access token lasts")
-    refresh_token: str = Field(description="Single use: each refresh answers with the next one")
+    refresh_token: str | None = Field(
+        default=None,
+        description=(
+            "Single use: each refresh answers with the next one. In browser mode"
+            " (REFRESH_TOKEN_COOKIE) it is not here but in an HttpOnly cookie"
+        ),
+    )
 
 
 class TokenError(BaseModel):
@@ -50,6 +62,10 @@ TokenText = Annotated[Text, Field(min_length=1, max_length=2048)]
 
 
 class PasswordRecovery(RequestBody):
+    email: Email
+
+
+class VerificationMailRequest(RequestBody):
     email: Email
 
 

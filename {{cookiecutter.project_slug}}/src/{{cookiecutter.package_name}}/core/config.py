@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # in any case this many days after the login.
     refresh_token_idle_days: int = Field(default=14, ge=1, le=365)
     refresh_token_absolute_days: int = Field(default=60, ge=1, le=365)
+    # Browser mode: the refresh token travels in an HttpOnly cookie that scripts cannot read,
+    # not in the token endpoint's JSON (see the README's "Browser mode").
+    refresh_token_cookie: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     cors_origins: Annotated[list[str], NoDecode] = []
     db_pool_size: int = Field(default=10, ge=1)
@@ -86,6 +89,11 @@ class Settings(BaseSettings):
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=300, ge=1)
+    # Account mails (password reset, verification) requests may have sent, per address and per
+    # client, within the window; past either cap nothing is sent and the answer is the same.
+    mail_max_per_address: int = Field(default=3, ge=1)
+    mail_max_per_client: int = Field(default=10, ge=1)
+    mail_window_seconds: int = Field(default=3600, ge=1)
     # NIST SP 800-63B §5.1.1.2: at least 8 characters (SHALL); no minimum above the 64 that
     # every password must be allowed to reach (SHOULD).
     password_min_length: int = Field(default=8, ge=8, le=64)

@@ -1,6 +1,7 @@
 {%- set admin = cookiecutter.admin == "y" -%}
 """What a domain package declares about itself. `domains.py` lists every declaration, and
-the app (routes), Alembic (tables), the admin site and the job runner read that list."""
+the app (routes), Alembic (tables), the admin site, the job runner and API keys (scopes) read
+that list."""
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,3 +30,28 @@ class Domain:
 {%- endif %}
     # The kinds of job the domain runs, by name (stored in each job's row).
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
+    # The scopes an API key may be given for the domain's routes, with what each allows.
+    scopes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceScopes:
+    """The two scopes of an owned resource: `todos:read` (list, read, export) and
+    `todos:write` (create, change, delete)."""
+
+    resource: str
+    words: str
+
+    @property
+    def read(self) -> str:
+        return f"{self.resource}:read"
+
+    @property
+    def write(self) -> str:
+        return f"{self.resource}:write"
+
+    def described(self) -> dict[str, str]:
+        return {
+            self.read: f"Read your {self.words}",
+            self.write: f"Create, change and delete your {self.words}",
+        }

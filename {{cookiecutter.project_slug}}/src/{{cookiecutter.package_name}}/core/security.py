@@ -128,3 +128,9 @@ def read_token(purpose: TokenPurpose, token: str, *, secret_key: str) -> dict[st
 def password_fingerprint(hashed_password: str) -> str:
     """Changes whenever the password does; a token that carries it dies with the password."""
     return hashlib.sha256(hashed_password.encode()).hexdigest()[:32]
+
+
+def hash_random_secret(secret: str) -> str:
+    """How refresh tokens and API keys are stored. They are random with 256 bits of entropy,
+    which no guessing reaches: a fast hash is right, a password hash would only slow requests."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,8 +1,8 @@
-"""Who is calling: the tokens that act for a user, the login sessions they belong to, the
-OAuth2 scheme that carries them, and the current caller as a dependency. Above `users`, below
-every domain with routes."""
+"""Who is calling: the tokens that act for a user, the login sessions they belong to, API keys,
+the OAuth2 scheme that carries them, and the current caller as a dependency. Above `users`,
+below every domain with routes."""
 
 from ..core.domain import Domain
-from .models import LoginSession, RefreshToken
+from .models import ApiKey, LoginSession, RefreshToken
 
-domain = Domain(name="identity", models=(LoginSession, RefreshToken))
+domain = Domain(name="identity", models=(LoginSession, RefreshToken, ApiKey))

@@ -1,5 +1,6 @@
 """Errors of identifying the caller, and the token endpoints' errors (RFC 6749 §5.2)."""
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from fastapi import status
@@ -27,6 +28,27 @@ class InvalidCredentialsError(DomainError):
             'error_description="The access token is invalid, expired or revoked"'
         )
     }
+
+
+class InsufficientScopeError(DomainError):
+    """An API key on a route its scopes do not reach (RFC 6750 §3.1), or on one that no scope
+    reaches: the account's own settings, sessions and keys need a login."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    detail = "The API key lacks the scope this request needs"
+
+    def __init__(self, needed: Sequence[str]) -> None:
+        super().__init__()
+        if needed:
+            self.description = f"This request needs an API key with scope {' '.join(needed)}"
+            challenge = f'error_description="{self.description}", scope="{" ".join(needed)}"'
+        else:
+            self.description = "This request needs a login's access token, not an API key"
+            challenge = f'error_description="{self.description}"'
+        self.headers = {"WWW-Authenticate": f'Bearer error="insufficient_scope", {challenge}'}
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": self.description}
 
 
 class NotSuperuserError(DomainError):

@@ -1,21 +1,26 @@
-"""Login sessions and their refresh tokens.
+"""Login sessions and their refresh tokens, and API keys.
 
 A session is what one login started (one device or client); its refresh tokens form one
 family, each used once and replaced by the next. Ending a session deletes the row and, by
 the foreign keys, its whole family; its access tokens name it (`sid`) and die with it.
+
+An API key acts for its owner, within its scopes, until it expires or is deleted; like a
+refresh token, it is stored only as its hash.
 """
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, UTCDateTime, utc_now
 from ..core.models import IdMixin
 
 USER_AGENT_MAX_LENGTH = 255
-# The hex SHA-256 of a refresh token: only the hash is stored.
+# The hex SHA-256 of a refresh token or API key: only the hash is stored.
 TOKEN_HASH_LENGTH = 64
+API_KEY_NAME_MAX_LENGTH = 100
+API_KEY_PREFIX_LENGTH = 12
 
 
 class LoginSession(IdMixin, Base):
@@ -38,3 +43,18 @@ class RefreshToken(IdMixin, Base):
     token_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LENGTH), unique=True)
     # Set when the token was exchanged: presenting it again is a replay (RFC 9700 §4.14.2).
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiKey(IdMixin, Base):
+    __tablename__ = "api_keys"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(API_KEY_NAME_MAX_LENGTH))
+    # The start of the key, kept in clear so its owner can tell their keys apart.
+    prefix: Mapped[str] = mapped_column(String(API_KEY_PREFIX_LENGTH))
+    key_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LENGTH), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept to the minute: a key in constant use writes its row once a minute, not per request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

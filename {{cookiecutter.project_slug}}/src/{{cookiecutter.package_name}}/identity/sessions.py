@@ -1,12 +1,11 @@
 """Login sessions: starting one at login, rotating its refresh token, ending it.
 
-Refresh tokens are opaque random strings, stored only as their SHA-256 (they carry enough
-entropy that a fast hash is right), and used once: each refresh spends the token presented
-and hands out the next of its family. A spent token presented again means it was copied, so
-the whole session ends (RFC 9700 §4.14.2) and a security event is logged.
+Refresh tokens are opaque random strings, stored only as their SHA-256, and used once: each
+refresh spends the token presented and hands out the next of its family. A spent token
+presented again means it was copied, so the whole session ends (RFC 9700 §4.14.2) and a
+security event is logged.
 """
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Sequence
@@ -18,7 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
 from ..core.db import utc_now
+from ..core.security import hash_random_secret
 from ..users.models import User
+from .api_keys import delete_api_key_by_secret, looks_like_api_key
 from .exceptions import InvalidGrantError
 from .models import USER_AGENT_MAX_LENGTH, LoginSession, RefreshToken
 from .tokens import issue_access_token, read_access_token
@@ -56,10 +57,6 @@ class IssuedTokens:
     """Seconds the access token lasts."""
 
 
-def hash_refresh_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _open_after(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
     """A session is open at `now` if used since the first and started since the second."""
     return (
@@ -77,7 +74,7 @@ def _issue(db: AsyncSession, user: User, login: LoginSession, settings: Settings
     """Add the session's next refresh token to `db` (the caller commits) and sign an access
     token for the session."""
     refresh_token = secrets.token_urlsafe(_REFRESH_TOKEN_BYTES)
-    db.add(RefreshToken(session_id=login.id, token_hash=hash_refresh_token(refresh_token)))
+    db.add(RefreshToken(session_id=login.id, token_hash=hash_random_secret(refresh_token)))
     return IssuedTokens(
         access_token=issue_access_token(user, session_id=login.id, settings=settings),
         refresh_token=refresh_token,
@@ -115,7 +112,7 @@ async def refresh_session(
     db: AsyncSession, *, refresh_token: str, settings: Settings
 ) -> IssuedTokens:
     """Spend `refresh_token` for a new access token and the next refresh token (RFC 6749 §6)."""
-    row = (await db.execute(_BY_HASH, {"token_hash": hash_refresh_token(refresh_token)})).first()
+    row = (await db.execute(_BY_HASH, {"token_hash": hash_random_secret(refresh_token)})).first()
     if row is None:
         raise InvalidGrantError("The refresh token is invalid, expired or revoked")
     token, login, user = row
@@ -180,8 +177,12 @@ async def list_sessions(
 
 async def revoke_token(db: AsyncSession, *, token: str, settings: Settings) -> None:
     """End the session a refresh or access token belongs to (RFC 7009 §2.1: revoking either
-    ends the grant). An unknown, expired or forged token changes nothing."""
-    row = (await db.execute(_BY_HASH, {"token_hash": hash_refresh_token(token)})).first()
+    ends the grant), or delete an API key: whoever finds a leaked key can kill it. An
+    unknown, expired or forged token changes nothing."""
+    if looks_like_api_key(token):
+        await delete_api_key_by_secret(db, key=token)
+        return
+    row = (await db.execute(_BY_HASH, {"token_hash": hash_random_secret(token)})).first()
     if row is not None:
         await _end(db, row[1])
         return

@@ -93,7 +93,7 @@ def read_access_token(token: str, *, settings: Settings) -> UserToken | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Caller:
+class LoginCaller:
     """Who an access token acts for, and in which of their login sessions."""
 
     user: User
@@ -102,7 +102,7 @@ class Caller:
 
 async def caller_of_access_token(
     session: AsyncSession, token: str, *, settings: Settings
-) -> Caller | None:
+) -> LoginCaller | None:
     """The caller an access token acts for; None as for `user_of_token`, and also when its
     login session was ended (logout, revocation, reuse of a refresh token). One query."""
     claims = read_access_token(token, settings=settings)
@@ -113,7 +113,7 @@ async def caller_of_access_token(
     )
     if user is None or not user.is_active or not claims.is_current_for(user):
         return None
-    return Caller(user=user, session_id=claims.session_id)
+    return LoginCaller(user=user, session_id=claims.session_id)
 
 
 async def user_of_token(

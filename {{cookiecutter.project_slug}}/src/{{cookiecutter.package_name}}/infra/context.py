@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from ..core.config import Settings
 from .mail.sender import MailSender
-from .throttle import Throttle
+from .throttle import MailLimits, Throttle
 
 
 class JobRunner(Protocol):
@@ -30,7 +30,10 @@ class AppContext:
     session_factory: async_sessionmaker[AsyncSession]
     mail_sender: MailSender
     login_throttle: Throttle
+    mail_limits: MailLimits
     job_runner: JobRunner
+    # Every scope an API key may be given (the domains declare them), with what it allows.
+    scopes: Mapping[str, str]
     # Services besides the database that readiness reports, by name.
     readiness_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
 
@@ -50,6 +53,13 @@ async def _context(request: Request) -> AppContext:
 
 
 ContextDep = Annotated[AppContext, Depends(_context)]
+
+
+async def _scopes(request: Request) -> Mapping[str, str]:
+    return context_of(request.app).scopes
+
+
+ScopesDep = Annotated[Mapping[str, str], Depends(_scopes)]
 
 
 async def _settings(request: Request) -> Settings:

@@ -17,11 +17,11 @@ logger = logging.getLogger(__name__)
 
 
 class ThrottleUnavailableError(DomainError):
-    """Redis, where failures are counted, cannot be reached: attempts wait rather than go
+    """Redis, where attempts are counted, cannot be reached: attempts wait rather than go
     unthrottled."""
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    detail = "Login is unavailable for a moment; retry later"
+    detail = "Unavailable for a moment; retry later"
     headers = {"Retry-After": "5"}  # noqa: RUF012  # read-only, never mutated
 
 
@@ -55,14 +55,14 @@ class RedisThrottle:
             if not self._unreachable:
                 self._unreachable = True
                 logger.error(
-                    "Redis (REDIS_URL) cannot be reached, so logins answer 503 until it is "
-                    "back: %s",
+                    "Redis (REDIS_URL) cannot be reached, so logins and account mails answer "
+                    "503 until it is back: %s",
                     error,
                 )
             raise ThrottleUnavailableError from error
         if self._unreachable:
             self._unreachable = False
-            logger.warning("Redis can be reached again: logins are served")
+            logger.warning("Redis can be reached again: logins and account mails are served")
 
     async def retry_after(self, key: str) -> int:
         now = time.time()

@@ -12,7 +12,11 @@ from .models import Job
 from .schemas import JobPublic
 from .service import JOBS, create_job
 
-OwnedJob = Annotated[Job, Depends(owned_by_caller(JOBS, "job_id"))]
+# What an API key needs to follow the jobs it started.
+READ_SCOPE = "jobs:read"
+SCOPES = {READ_SCOPE: "Follow your jobs and read their results"}
+
+OwnedJob = Annotated[Job, Depends(owned_by_caller(JOBS, "job_id", scope=READ_SCOPE))]
 
 
 @dataclass(frozen=True, slots=True)

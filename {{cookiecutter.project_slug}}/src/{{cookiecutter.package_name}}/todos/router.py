@@ -6,11 +6,10 @@ from fastapi import APIRouter, Query, Response, status
 
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
-from ..identity.dependencies import CurrentUser
 from ..infra.context import SessionDep
 from ..jobs.dependencies import StartJob
 from ..jobs.schemas import JobPublic
-from .dependencies import OwnedTodo
+from .dependencies import Reader, TodoToChange, TodoToRead, Writer
 from .schemas import TodoCreate, TodoPublic, TodosPublic, TodoUpdate
 from .service import TODOS, list_todos
 
@@ -27,14 +26,14 @@ _TOO_LARGE = error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_TOO_LARGE)
-async def create(session: SessionDep, user: CurrentUser, todo_in: TodoCreate) -> TodoPublic:
+async def create(session: SessionDep, user: Writer, todo_in: TodoCreate) -> TodoPublic:
     return TodoPublic.model_validate(await TODOS.create(session, owner_id=user.id, values=todo_in))
 
 
 @router.get("")
 async def read_page(
     session: SessionDep,
-    user: CurrentUser,
+    user: Reader,
     page: PageParamsDep,
     completed: Annotated[
         bool | None, Query(description="Only todos whose completed is this.")
@@ -46,12 +45,12 @@ async def read_page(
 
 
 @router.get("/{todo_id:int}", responses=_NOT_FOUND)
-async def read(todo: OwnedTodo) -> TodoPublic:
+async def read(todo: TodoToRead) -> TodoPublic:
     return TodoPublic.model_validate(todo)
 
 
 @router.patch("/{todo_id:int}", responses=_NOT_FOUND | _TOO_LARGE)
-async def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> TodoPublic:
+async def update(session: SessionDep, todo: TodoToChange, todo_in: TodoUpdate) -> TodoPublic:
     return TodoPublic.model_validate(await TODOS.update(session, row=todo, changes=todo_in))
 
 
@@ -61,12 +60,12 @@ async def update(session: SessionDep, todo: OwnedTodo, todo_in: TodoUpdate) -> T
     response_class=Response,
     responses=_NOT_FOUND,
 )
-async def delete(session: SessionDep, todo: OwnedTodo) -> None:
+async def delete(session: SessionDep, todo: TodoToChange) -> None:
     await TODOS.delete(session, row=todo)
 
 
 @router.post("/export", status_code=status.HTTP_202_ACCEPTED)
-async def export(user: CurrentUser, start_job: StartJob) -> JobPublic:
+async def export(user: Reader, start_job: StartJob) -> JobPublic:
     """Export the caller's todos in the background.
 
     Follow the job at `Location`."""

@@ -1,0 +1,85 @@
+"""The caller's own API keys: create one (shown once), list them, delete one. Managing keys
+needs a login: an API key cannot make or see keys."""
+
+from collections.abc import Mapping, Sequence
+
+from fastapi import APIRouter, Response, status
+
+from ..core.exceptions import FieldRefusedError
+from ..core.responses import error_responses
+from ..core.schemas import ResourceId
+from ..identity.api_keys import (
+    MAX_API_KEYS_PER_USER,
+    count_api_keys,
+    create_api_key,
+    delete_api_key,
+    list_api_keys,
+)
+from ..identity.dependencies import CurrentLogin
+from ..infra.context import ScopesDep, SessionDep
+from .exceptions import ApiKeyNotFoundError, TooManyApiKeysError
+from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeysPublic, ScopesPublic
+
+router = APIRouter(
+    prefix="/users/me/api-keys",
+    tags=["api-keys"],
+    responses=error_responses(status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN),
+)
+
+
+def _check_scopes(asked: Sequence[str], known: Mapping[str, str]) -> None:
+    unknown = sorted(set(asked) - known.keys())
+    if unknown:
+        raise FieldRefusedError(
+            field="scopes",
+            error_type="unknown_scope",
+            message=f"Unknown scopes: {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+        )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(status.HTTP_409_CONFLICT, status.HTTP_413_CONTENT_TOO_LARGE),
+)
+async def create(
+    session: SessionDep, caller: CurrentLogin, scopes: ScopesDep, key_in: ApiKeyCreate
+) -> ApiKeyCreated:
+    """A new key; the answer is the only time its secret is shown."""
+    _check_scopes(key_in.scopes, scopes)
+    if await count_api_keys(session, user_id=caller.user.id) >= MAX_API_KEYS_PER_USER:
+        raise TooManyApiKeysError
+    created = await create_api_key(
+        session,
+        user_id=caller.user.id,
+        name=key_in.name,
+        scopes=key_in.scopes,
+        expires_in_days=key_in.expires_in_days,
+    )
+    public = ApiKeyPublic.model_validate(created.row)
+    return ApiKeyCreated(**public.model_dump(), key=created.key)
+
+
+@router.get("")
+async def read_all(session: SessionDep, caller: CurrentLogin) -> ApiKeysPublic:
+    """The caller's keys, newest first, without their secrets."""
+    keys = await list_api_keys(session, user_id=caller.user.id)
+    return ApiKeysPublic(items=[ApiKeyPublic.model_validate(key) for key in keys])
+
+
+@router.get("/scopes")
+async def read_scopes(_: CurrentLogin, scopes: ScopesDep) -> ScopesPublic:
+    """Every scope a key may be given, and what it allows."""
+    return ScopesPublic(scopes=dict(scopes))
+
+
+@router.delete(
+    "/{key_id:int}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=error_responses(status.HTTP_404_NOT_FOUND),
+)
+async def delete(session: SessionDep, caller: CurrentLogin, key_id: ResourceId) -> None:
+    """Delete a key: it stops working at once."""
+    if not await delete_api_key(session, user_id=caller.user.id, key_id=key_id):
+        raise ApiKeyNotFoundError
