@@ -10,5 +10,5 @@ cd "$repo"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 [ -x .venv-checkov/bin/python ] || .venv/bin/uv venv --quiet -p .venv/bin/python .venv-checkov
-.venv/bin/uv pip install --quiet -p .venv-checkov -r tests/requirements-checkov.txt
+.venv/bin/uv pip install --quiet --compile-bytecode -p .venv-checkov -r tests/requirements-checkov.txt
 exec .venv/bin/pytest -n auto "$@"
