@@ -25,7 +25,7 @@ POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "10"))
 SECRET_KEY = os.environ["SECRET_KEY"]
 DSN = os.environ["DATABASE_URL"].replace("postgresql+psycopg2://", "postgresql://")
 COLUMNS = "id, title, description, completed, owner_id, created_at, updated_at"
-USER_COLUMNS = "id, email, full_name, is_active, is_superuser, created_at"
+USER_COLUMNS = "id, email, full_name, is_active, is_verified, created_at"
 
 # minconn == maxconn: psycopg2 closes connections returned above minconn, and raises instead
 # of waiting when empty, so callers wait on a semaphore of the same size.

@@ -26,6 +26,7 @@ from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import configure_sqlite, create_db_engine
 from {{ cookiecutter.package_name }}.domains import metadata
 from {{ cookiecutter.package_name }}.main import create_app
+from {{ cookiecutter.package_name }}.users.models import BUILT_IN_ROLES, Role
 {%- if cookiecutter.background_jobs == "celery" %}
 from {{ cookiecutter.package_name }}.worker import celery_app, close_worker_process, use_settings
 {%- endif %}
@@ -136,12 +137,16 @@ def engine(settings: Settings, alembic_config: Config) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    """A session on the test database; every table is emptied after the test."""
+    """A session on the test database; every table is emptied after the test, but for the
+    built-in roles, which the migrations made."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
     with engine.begin() as connection:
         for table in reversed(metadata().sorted_tables):
-            connection.execute(delete(table))
+            if table.name == Role.__tablename__:
+                connection.execute(delete(table).where(table.c.name.not_in(BUILT_IN_ROLES)))
+            else:
+                connection.execute(delete(table))
 
 
 @pytest.fixture

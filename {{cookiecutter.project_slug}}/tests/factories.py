@@ -1,15 +1,17 @@
 """Builders for test data, so each test states only what it cares about."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.security import hash_password
 from {{ cookiecutter.package_name }}.todos.models import Todo
-from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.models import MEMBER, Role, User
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 _sequence = count(1)
@@ -25,7 +27,7 @@ class UserFactory:
         email: str | None = None,
         password: str = DEFAULT_PASSWORD,
         is_active: bool = True,
-        is_superuser: bool = False,
+        roles: Sequence[str] = (MEMBER,),
         is_verified: bool = True,
         hashed_password: str | None = None,
     ) -> User:
@@ -33,8 +35,8 @@ class UserFactory:
             email=email or f"user{next(_sequence)}@example.com",
             hashed_password=hashed_password or hash_password(password),
             is_active=is_active,
-            is_superuser=is_superuser,
             is_verified=is_verified,
+            roles=list(self.session.scalars(select(Role).where(Role.name.in_(roles)))),
         )
         self.session.add(user)
         self.session.commit()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.core.config import Settings, get_settings
-from {{ cookiecutter.package_name }}.users.models import User
+from {{ cookiecutter.package_name }}.users.models import Role, User
 
 from .factories import UserFactory
 
@@ -33,7 +33,7 @@ def test_create_superuser(session: Session, capsys: pytest.CaptureFixture[str]) 
     assert "Created superuser admin@example.com" in capsys.readouterr().out
     admin = session.scalar(select(User).where(User.email == "admin@example.com"))
     assert admin is not None
-    assert admin.is_superuser
+    assert admin.role_names == ["admin"]
     assert admin.is_verified  # the operator vouches for the address
 
 
@@ -103,20 +103,59 @@ def test_create_superuser_without_a_terminal_asks_for_the_variable() -> None:
     )
 
 
-def test_promote_superuser_makes_an_account_an_active_superuser(
+def test_grant_and_revoke_role_change_what_an_account_holds(
     session: Session, users: UserFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    user = users.create(email="ada@example.com", is_active=False, is_verified=False)
-    cli.main(["promote-superuser", "Ada@Example.com"])
-    assert "ada@example.com" in capsys.readouterr().out
+    user = users.create(email="ada@example.com")
+    cli.main(["grant-role", "Ada@Example.com", "admin"])
+    assert "ada@example.com (id" in capsys.readouterr().out
     session.refresh(user)
-    assert (user.is_superuser, user.is_active, user.is_verified) == (True, True, True)
+    assert user.role_names == ["admin", "member"]
+    cli.main(["revoke-role", "ada@example.com", "member"])
+    assert "now holds: admin" in capsys.readouterr().out
+    session.refresh(user)
+    assert user.role_names == ["admin"]
 
 
-def test_promote_superuser_of_an_unknown_email_fails_cleanly() -> None:
+def test_revoking_the_last_admins_role_fails_cleanly(users: UserFactory) -> None:
+    users.create(email="root@example.com", roles=("admin",))
     with pytest.raises(SystemExit) as exit_info:
-        cli.main(["promote-superuser", "nobody@example.com"])
-    assert exit_info.value.code == "error: no account has the email nobody@example.com"
+        cli.main(["revoke-role", "root@example.com", "admin"])
+    assert exit_info.value.code == (
+        "error: This is the last active admin: make another admin first"
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["grant-role", "nobody@example.com", "admin"], "no account has the email"),
+        (["grant-role", "ada@example.com", "wizard"], "No such role: wizard"),
+    ],
+)
+def test_grant_role_of_an_unknown_account_or_role_fails_in_one_line(
+    users: UserFactory, arguments: list[str], message: str
+) -> None:
+    users.create(email="ada@example.com")
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(arguments)
+    assert message in str(exit_info.value.code)
+    assert "\n" not in str(exit_info.value.code)
+
+
+def test_list_roles_shows_every_role_and_what_it_allows(
+    session: Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session.add(Role(name="support", description="", permissions=["todos:read-any"]))
+    session.commit()
+    cli.main(["list-roles"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("admin (built in): ")
+    assert "users:manage" in lines[0]
+    assert lines[1].startswith("member (built in): ")
+    assert "todos:write" in lines[1]
+    assert "todos:read-any" not in lines[1]
+    assert lines[2] == "support: todos:read-any"
 
 
 def test_create_superuser_reports_bad_configuration(monkeypatch: pytest.MonkeyPatch) -> None:

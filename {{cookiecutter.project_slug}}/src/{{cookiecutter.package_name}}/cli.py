@@ -5,8 +5,8 @@ import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -16,8 +16,11 @@ from .core.config import ConfigurationError, get_settings
 from .core.db import create_db_engine
 from .core.exceptions import DomainError
 from .core.logging import configure_logging
+from .domains import permissions
+from .identity.permissions import role_permissions
 from .migrate import DatabaseNotReadyError, migrate
-from .users.models import User
+from .users.models import ADMIN, User
+from .users.roles import list_roles, roles_named, set_roles
 from .users.schemas import UserCreate, normalise_email
 from .users.service import create_user, get_user_by_email
 
@@ -47,37 +50,49 @@ def create_superuser(email: str, full_name: str | None) -> User:
 
 
 async def _create_superuser(user_in: UserCreate) -> User:
-    """Through the same service as registration, so a superuser is made like any user; the
-    operator vouches for the address, so it counts as verified."""
-    settings = get_settings()
-    engine = create_db_engine(settings)
-    try:
-        async with AsyncSession(engine, expire_on_commit=False) as session:
-            return await create_user(
-                session, user_in=user_in, settings=settings, is_superuser=True, is_verified=True
-            )
-    finally:
-        await engine.dispose()
+    """Through the same service as registration, so a superuser (an admin) is made like any
+    user; the operator vouches for the address, so it counts as verified."""
+    async with _database() as session:
+        return await create_user(
+            session, user_in=user_in, settings=get_settings(), roles=(ADMIN,), is_verified=True
+        )
 
 
-def promote_superuser(email: str) -> User:
-    return asyncio.run(_promote_superuser(normalise_email(email)))
-
-
-async def _promote_superuser(email: str) -> User:
-    """An existing account becomes an active superuser; like create-superuser, the operator
-    vouches for its address."""
+@asynccontextmanager
+async def _database() -> AsyncIterator[AsyncSession]:
     engine = create_db_engine(get_settings())
     try:
         async with AsyncSession(engine, expire_on_commit=False) as session:
-            user = await get_user_by_email(session, email=email)
-            if user is None:
-                raise SystemExit(f"error: no account has the email {email}")
-            user.is_superuser = user.is_active = user.is_verified = True
-            await session.commit()
-            return user
+            yield session
     finally:
         await engine.dispose()
+
+
+async def _account(session: AsyncSession, email: str) -> User:
+    user = await get_user_by_email(session, email=normalise_email(email))
+    if user is None:
+        raise SystemExit(f"error: no account has the email {normalise_email(email)}")
+    return user
+
+
+async def _change_roles(email: str, role_name: str, *, grant: bool) -> User:
+    """Give the account `role_name`, or take it away, under the rules the API follows (the
+    last active admin keeps admin)."""
+    async with _database() as session:
+        user = await _account(session, email)
+        [role] = await roles_named(session, [role_name], field="role")
+        others = [held for held in user.roles if held.id != role.id]
+        return await set_roles(session, user=user, roles=[*others, role] if grant else others)
+
+
+async def _role_lines() -> list[str]:
+    known = permissions()
+    async with _database() as session:
+        return [
+            f"{role.name}{' (built in)' if role.is_built_in else ''}: "
+            + (" ".join(sorted(role_permissions(role, known))) or "(no permissions)")
+            for role in await list_roles(session)
+        ]
 
 
 @contextmanager
@@ -131,11 +146,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     superuser.add_argument("--email", required=True)
     superuser.add_argument("--full-name")
-    promote = commands.add_parser(
-        "promote-superuser",
-        help="make an existing account an active superuser (for one that registered itself)",
-    )
-    promote.add_argument("email")
+    for command, verb in (("grant-role", "give"), ("revoke-role", "take")):
+        change = commands.add_parser(
+            command, help=f"{verb} an existing account a role (list-roles), from its next request"
+        )
+        change.add_argument("email")
+        change.add_argument("role")
+    commands.add_parser("list-roles", help="every role, and the permissions each allows")
     commands.add_parser(
         "migrate",
         help="wait for the database (DB_CONNECT_RETRIES, DB_CONNECT_INTERVAL), then upgrade "
@@ -185,9 +202,14 @@ def main(argv: Sequence[str] | None = None) -> None:
             configure_logging(settings)
             migrate(settings)
             return
-        if args.command == "promote-superuser":
-            user = promote_superuser(args.email)
-            print(f"{user.email} (id {user.id}) is now an active superuser")
+        if args.command in ("grant-role", "revoke-role"):
+            grant = args.command == "grant-role"
+            user = asyncio.run(_change_roles(args.email, args.role, grant=grant))
+            held = ", ".join(user.role_names) or "no role"
+            print(f"{user.email} (id {user.id}) now holds: {held}")
+            return
+        if args.command == "list-roles":
+            print(*asyncio.run(_role_lines()), sep="\n")
             return
         user = create_superuser(args.email, args.full_name)
     except (ConfigurationError, DomainError, DatabaseNotReadyError) as exc:

@@ -1,4 +1,3 @@
-{%- set admin = cookiecutter.admin == "y" -%}
 """Every domain of the application, imported by name, so tools and readers can follow them:
 adding a resource is one import and one entry in `DOMAINS` (`new-resource` writes both)."""
 
@@ -8,12 +7,11 @@ from sqlalchemy import MetaData
 from .accounts import domain as accounts
 from .auth import domain as auth
 from .core.db import Base
-from .core.domain import Domain, JobFunction
-{%- if admin %}
+from .core.domain import Domain, JobFunction, Permission
 from .core.models import OwnedMixin
-{%- endif %}
 from .identity import domain as identity
 from .jobs import domain as jobs
+from .roles import domain as roles
 from .todos import domain as todos
 from .users import domain as users
 
@@ -22,6 +20,7 @@ DOMAINS: tuple[Domain, ...] = (
     identity,
     auth,
     accounts,
+    roles,
     jobs,
     todos,
 )
@@ -32,21 +31,19 @@ def api_routers() -> list[APIRouter]:
     return [router for domain in DOMAINS for router in domain.routers]
 
 
-def scopes() -> dict[str, str]:
-    """Every scope an API key may be given, with what it allows."""
-    return {scope: allows for domain in DOMAINS for scope, allows in domain.scopes.items()}
+def permissions() -> dict[str, Permission]:
+    """Every permission the domains declare, by name."""
+    return {permission.name: permission for domain in DOMAINS for permission in domain.permissions}
 
 
 def job_functions() -> dict[str, JobFunction]:
     """What each kind of job does, by kind, over every domain."""
     return {kind: function for domain in DOMAINS for kind, function in domain.jobs.items()}
-{%- if admin %}
 
 
 def admin_models() -> list[type[OwnedMixin]]:
     """The tables the admin site shows on its owned-resource pages."""
     return [model for domain in DOMAINS for model in domain.admin_models]
-{%- endif %}
 
 
 def metadata() -> MetaData:

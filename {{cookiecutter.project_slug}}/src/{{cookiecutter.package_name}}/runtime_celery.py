@@ -13,7 +13,7 @@ from kombu.exceptions import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .core.config import Settings
-from .domains import scopes
+from .domains import permissions
 from .infra.celery_app import enqueue, make_celery
 from .infra.context import AppContext
 from .infra.mail.queued import QueuedMailSender
@@ -71,7 +71,7 @@ async def open_context(
                 ),
             ),
             job_runner=CeleryJobRunner(producer_app),
-            scopes=scopes(),
+            permissions=permissions(),
             readiness_checks={"redis": ping_redis},
         )
     finally:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .core.config import Settings
 from .core.domain import JobFunction
-from .domains import job_functions, scopes
+from .domains import job_functions, permissions
 from .infra.context import AppContext
 from .infra.mail.sender import MailSender
 from .infra.throttle import MailLimits
@@ -50,5 +50,5 @@ async def open_context(
             ),
         ),
         job_runner=InProcessJobRunner(session_factory, job_functions()),
-        scopes=scopes(),
+        permissions=permissions(),
     )

@@ -42,7 +42,7 @@ def admin_client_with(settings: Settings, session: Session) -> Iterator[AdminCli
 
 @pytest.fixture
 def superuser(users: UserFactory) -> User:
-    return users.create(is_superuser=True)
+    return users.create(roles=("admin",))
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def test_a_regular_user_cannot_log_in(
 def test_an_inactive_superuser_cannot_log_in(
     admin_client_with: AdminClientFactory, users: UserFactory
 ) -> None:
-    response = log_in(admin_client_with(), users.create(is_superuser=True, is_active=False))
+    response = log_in(admin_client_with(), users.create(roles=("admin",), is_active=False))
     assert response.status_code == 400
 
 
@@ -62,7 +62,7 @@ def test_wrong_passwords_count_in_the_apis_throttle(
 def test_a_superuser_who_loses_the_role_is_logged_out(
     admin: TestClient, superuser: User, users: UserFactory
 ) -> None:
-    superuser.is_superuser = False
+    superuser.roles = []
     users.session.commit()
     response = admin.get("/admin/", follow_redirects=False)
     assert response.status_code == 302

@@ -72,7 +72,7 @@ def test_the_minimum_length_is_the_apis_setting(
     admin_client_with: AdminClientFactory, users: UserFactory, session: Session
 ) -> None:
     admin = admin_client_with(password_min_length=30)
-    assert log_in(admin, users.create(is_superuser=True)).status_code == 302
+    assert log_in(admin, users.create(roles=("admin",))).status_code == 302
     form = _user_form("new.user@example.com", password=NEW_PASSWORD)
     response = admin.post("/admin/user/create", data=form)
     assert "at least 30 characters" in response.text

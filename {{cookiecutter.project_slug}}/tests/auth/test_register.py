@@ -16,15 +16,15 @@ def test_register_returns_the_public_user(client: TestClient) -> None:
         "email",
         "full_name",
         "is_active",
-        "is_superuser",
         "is_verified",
+        "roles",
         "created_at",
         "updated_at",
     }
     assert body["email"] == "ada@example.com"
     assert body["full_name"] == "Ada"
     assert body["is_active"] is True
-    assert body["is_superuser"] is False
+    assert body["roles"] == ["member"]
     assert body["created_at"].endswith(("Z", "+00:00"))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.db import utc_now
-from {{ cookiecutter.package_name }}.domains import scopes
+from {{ cookiecutter.package_name }}.domains import permissions
 from {{ cookiecutter.package_name }}.identity.api_keys import MAX_API_KEYS_PER_USER
 from {{ cookiecutter.package_name }}.identity.models import ApiKey
 
@@ -18,6 +18,8 @@ from ..factories import UserFactory, api_key_headers, bearer
 KEYS = "/api/v1/users/me/api-keys"
 TODOS = "/api/v1/todos"
 PUBLIC_FIELDS = {"id", "name", "prefix", "scopes", "created_at", "expires_at", "last_used_at"}
+# What a member (the caller of `auth_headers`) holds, and so may give a key.
+MEMBERS = {name: held.description for name, held in permissions().items() if held.member}
 
 
 def _create(client: TestClient, login: dict[str, str], **body: Any) -> dict[str, Any]:
@@ -65,7 +67,7 @@ def test_a_key_reaches_no_route_without_a_scope_of_its_own(
     client: TestClient, auth_headers: dict[str, str]
 ) -> None:
     """The account's settings, sessions and keys need a login: a key cannot make more keys."""
-    key = api_key_headers(client, auth_headers, *scopes())
+    key = api_key_headers(client, auth_headers, *MEMBERS)
     for method, url in [
         ("GET", "/api/v1/users/me"),
         ("PATCH", "/api/v1/users/me"),
@@ -81,15 +83,16 @@ def test_a_key_reaches_no_route_without_a_scope_of_its_own(
         assert answer.headers["www-authenticate"].startswith('Bearer error="insufficient_scope"')
 
 
-def test_unknown_scopes_and_bad_bodies_are_422(
+def test_scopes_beyond_the_callers_permissions_and_bad_bodies_are_422(
     client: TestClient, auth_headers: dict[str, str]
 ) -> None:
-    unknown = client.post(KEYS, headers=auth_headers, json={"name": "x", "scopes": ["todos:own"]})
-    assert unknown.status_code == 422
-    [error] = unknown.json()["detail"]
-    assert error["loc"] == ["body", "scopes"]
-    assert error["type"] == "unknown_scope"
-    assert "todos:own" in error["msg"]
+    for scope in ("todos:own", "todos:read-any", "users:manage"):
+        refused = client.post(KEYS, headers=auth_headers, json={"name": "x", "scopes": [scope]})
+        assert refused.status_code == 422
+        [error] = refused.json()["detail"]
+        assert error["loc"] == ["body", "scopes"]
+        assert error["type"] == "scope_not_held"
+        assert scope in error["msg"]
     for body in [
         {"name": "x", "scopes": []},
         {"name": "", "scopes": ["todos:read"]},
@@ -105,11 +108,11 @@ def test_the_scopes_a_key_may_have_are_listed(
     client: TestClient, auth_headers: dict[str, str]
 ) -> None:
     listed = client.get(f"{KEYS}/scopes", headers=auth_headers).json()["scopes"]
-    assert listed == scopes()
+    assert listed == MEMBERS
     assert {"todos:read", "todos:write", "jobs:read"} <= set(listed)
 
 
-def test_every_scope_guards_some_route_and_every_route_scope_is_declared(
+def test_every_permission_guards_some_route_and_every_route_scope_is_declared(
     client: TestClient,
 ) -> None:
     document = client.get("/openapi.json").json()
@@ -121,7 +124,10 @@ def test_every_scope_guards_some_route_and_every_route_scope_is_declared(
         for needed in requirement.values()
         for scope in needed
     }
-    assert used == set(scopes())
+    assert used <= set(permissions())
+    # An -any permission widens a route that requires the resource's own (OpenAPI's scopes
+    # are all required); every other permission is a route's scope.
+    assert {name for name in permissions() if not name.endswith("-any")} <= used
 
 
 def test_a_deleted_key_stops_working(

@@ -83,7 +83,7 @@ def test_a_password_change_ends_every_session(client: TestClient, users: UserFac
 
 
 def test_deactivation_ends_every_session(client: TestClient, users: UserFactory) -> None:
-    admin = users.login_headers(client, users.create(is_superuser=True))
+    admin = users.login_headers(client, users.create(roles=("admin",)))
     user = users.create()
     tokens = users.login(client, user)
     assert (

@@ -8,11 +8,11 @@ from ..factories import DEFAULT_PASSWORD, TodoFactory, UserFactory
 
 USERS = "/api/v1/users"
 ME = "/api/v1/users/me"
-SELF_LOCKOUT = {"detail": "Superusers cannot deactivate or delete their own account"}
+SELF_LOCKOUT = {"detail": "Nobody can deactivate or delete their own account"}
 
 
 def _admin_headers(client: TestClient, users: UserFactory) -> dict[str, str]:
-    return users.login_headers(client, users.create(is_superuser=True))
+    return users.login_headers(client, users.create(roles=("admin",)))
 
 
 def test_superuser_reads_any_user(client: TestClient, users: UserFactory) -> None:
@@ -43,7 +43,7 @@ def test_regular_users_get_403_whether_or_not_the_user_exists(
                 method, f"{USERS}/{user_id}", headers=auth_headers, json={"is_active": False}
             )
             assert response.status_code == 403
-            assert response.json() == {"detail": "Superuser privileges are required"}
+            assert response.json() == {"detail": "This request needs the permission users:manage"}
 
 
 def test_deactivation_ends_the_users_tokens_at_once(client: TestClient, users: UserFactory) -> None:
@@ -86,7 +86,7 @@ def test_deleting_a_user_deletes_their_todos_and_ends_their_tokens(
 
 
 def test_a_superuser_cannot_lock_themselves_out(client: TestClient, users: UserFactory) -> None:
-    admin = users.create(is_superuser=True)
+    admin = users.create(roles=("admin",))
     headers = users.login_headers(client, admin)
     deactivate = client.patch(f"{USERS}/{admin.id}", headers=headers, json={"is_active": False})
     assert deactivate.status_code == 403
@@ -101,7 +101,7 @@ def test_a_superuser_can_deactivate_another_superuser(
     client: TestClient, users: UserFactory
 ) -> None:
     admin = _admin_headers(client, users)
-    other = users.create(is_superuser=True)
+    other = users.create(roles=("admin",))
     response = client.patch(f"{USERS}/{other.id}", headers=admin, json={"is_active": False})
     assert response.status_code == 200
 

@@ -92,7 +92,7 @@ def test_user_list_is_403_for_regular_users(
 ) -> None:
     response = client.get(USERS, headers=auth_headers)
     assert response.status_code == 403
-    assert response.json() == {"detail": "Superuser privileges are required"}
+    assert response.json() == {"detail": "This request needs the permission users:manage"}
 
 
 def test_user_list_is_401_without_a_token(client: TestClient) -> None:
@@ -100,7 +100,7 @@ def test_user_list_is_401_without_a_token(client: TestClient) -> None:
 
 
 def test_superuser_pages_through_users(client: TestClient, users: UserFactory) -> None:
-    admin = users.create(is_superuser=True)
+    admin = users.create(roles=("admin",))
     for _ in range(3):
         users.create()
     headers = users.login_headers(client, admin)

@@ -1,7 +1,7 @@
 """The caller's own API keys: create one (shown once), list them, delete one. Managing keys
 needs a login: an API key cannot make or see keys."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Sequence
 
 from fastapi import APIRouter, Response, status
 
@@ -16,7 +16,8 @@ from ..identity.api_keys import (
     list_api_keys,
 )
 from ..identity.dependencies import CurrentLogin
-from ..infra.context import ScopesDep, SessionDep
+from ..identity.permissions import permissions_of
+from ..infra.context import PermissionsDep, SessionDep
 from .exceptions import ApiKeyNotFoundError, TooManyApiKeysError
 from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeysPublic, ScopesPublic
 
@@ -27,13 +28,15 @@ router = APIRouter(
 )
 
 
-def _check_scopes(asked: Sequence[str], known: Mapping[str, str]) -> None:
-    unknown = sorted(set(asked) - known.keys())
-    if unknown:
+def _check_scopes(asked: Sequence[str], held: Collection[str]) -> None:
+    """A key carries only permissions its owner holds (and, each time it is used, only those
+    they still hold)."""
+    if not_held := sorted(set(asked) - set(held)):
         raise FieldRefusedError(
             field="scopes",
-            error_type="unknown_scope",
-            message=f"Unknown scopes: {', '.join(unknown)}; known: {', '.join(sorted(known))}",
+            error_type="scope_not_held",
+            message=f"Not among your permissions: {', '.join(not_held)}; "
+            f"yours: {', '.join(sorted(held))}",
         )
 
 
@@ -43,10 +46,10 @@ def _check_scopes(asked: Sequence[str], known: Mapping[str, str]) -> None:
     responses=error_responses(status.HTTP_409_CONFLICT, status.HTTP_413_CONTENT_TOO_LARGE),
 )
 async def create(
-    session: SessionDep, caller: CurrentLogin, scopes: ScopesDep, key_in: ApiKeyCreate
+    session: SessionDep, caller: CurrentLogin, known: PermissionsDep, key_in: ApiKeyCreate
 ) -> ApiKeyCreated:
     """A new key; the answer is the only time its secret is shown."""
-    _check_scopes(key_in.scopes, scopes)
+    _check_scopes(key_in.scopes, permissions_of(caller.user, known))
     if await count_api_keys(session, user_id=caller.user.id) >= MAX_API_KEYS_PER_USER:
         raise TooManyApiKeysError
     created = await create_api_key(
@@ -68,9 +71,10 @@ async def read_all(session: SessionDep, caller: CurrentLogin) -> ApiKeysPublic:
 
 
 @router.get("/scopes")
-async def read_scopes(_: CurrentLogin, scopes: ScopesDep) -> ScopesPublic:
-    """Every scope a key may be given, and what it allows."""
-    return ScopesPublic(scopes=dict(scopes))
+async def read_scopes(caller: CurrentLogin, known: PermissionsDep) -> ScopesPublic:
+    """The scopes the caller may give a key (their permissions), and what each allows."""
+    held = permissions_of(caller.user, known)
+    return ScopesPublic(scopes={name: known[name].description for name in sorted(held)})
 
 
 @router.delete(

@@ -1,18 +1,23 @@
-"""The account a superuser manages (`{user_id}`)."""
+"""The permission to manage accounts, and the account it manages (`{user_id}`)."""
 
 from typing import Annotated
 
 from fastapi import Depends
 
+from ..core.domain import Permission
 from ..core.schemas import ResourceId
-from ..identity.dependencies import CurrentSuperuser
+from ..identity.dependencies import Requires
 from ..infra.context import SessionDep
 from ..users.models import User
 from ..users.service import get_existing_user
 
+MANAGE_USERS = Permission("users:manage", "List, read, deactivate and delete anyone's account")
 
-async def get_managed_user(session: SessionDep, _: CurrentSuperuser, user_id: ResourceId) -> User:
-    """Superusers only: anyone else gets a 403 before learning whether the user exists."""
+UserManager = Annotated[User, Requires(MANAGE_USERS.name)]
+
+
+async def get_managed_user(session: SessionDep, _: UserManager, user_id: ResourceId) -> User:
+    """Managers only: anyone else gets a 403 before learning whether the user exists."""
     return await get_existing_user(session, user_id=user_id)
 
 

@@ -1,16 +1,17 @@
-"""The caller's own account; for superusers, every account: list, read, (de)activate, delete."""
+"""The caller's own account; with `users:manage`, every account: list, read, (de)activate,
+delete."""
 
 from fastapi import APIRouter, Response, status
 
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
 from ..core.schemas import ResourceId
-from ..identity.dependencies import CurrentLogin, CurrentSuperuser, CurrentUser
+from ..identity.dependencies import CurrentLogin, CurrentUser
 from ..identity.sessions import end_session, end_sessions, list_sessions
 from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserPublic, UsersPublic, UserStatusUpdate, UserUpdate
 from ..users.service import delete_user, list_users, set_active, update_user
-from .dependencies import ManagedUser
+from .dependencies import ManagedUser, UserManager
 from .exceptions import SessionNotFoundError
 from .schemas import SessionPublic, SessionsPublic
 
@@ -20,7 +21,7 @@ router = APIRouter(
 # `{user_id:int}`: only digits reach these routes, so `DELETE /users/me` is a 405 from the
 # `/me` routes, not a 422 from trying "me" as an id.
 
-_SUPERUSERS_ONLY = error_responses(status.HTTP_403_FORBIDDEN)
+_MANAGERS_ONLY = error_responses(status.HTTP_403_FORBIDDEN)
 _MANAGED = error_responses(status.HTTP_403_FORBIDDEN, status.HTTP_404_NOT_FOUND)
 
 
@@ -82,8 +83,8 @@ async def end_my_session(session: SessionDep, caller: CurrentLogin, session_id: 
         raise SessionNotFoundError
 
 
-@router.get("", responses=_SUPERUSERS_ONLY)
-async def read_page(session: SessionDep, _: CurrentSuperuser, page: PageParamsDep) -> UsersPublic:
+@router.get("", responses=_MANAGERS_ONLY)
+async def read_page(session: SessionDep, _: UserManager, page: PageParamsDep) -> UsersPublic:
     return UsersPublic.model_validate(await list_users(session, page=page))
 
 
@@ -96,11 +97,11 @@ async def read(user: ManagedUser) -> UserPublic:
     "/{user_id:int}", responses=_MANAGED | error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 )
 async def update_status(
-    session: SessionDep, admin: CurrentSuperuser, user: ManagedUser, user_in: UserStatusUpdate
+    session: SessionDep, manager: UserManager, user: ManagedUser, user_in: UserStatusUpdate
 ) -> UserPublic:
-    """Deactivate (or reactivate) an account: its sessions end at once. A superuser
-    cannot deactivate their own account."""
-    updated = await set_active(session, user=user, is_active=user_in.is_active, acting=admin)
+    """Deactivate (or reactivate) an account: its sessions end at once. Nobody deactivates
+    their own account, nor the last active admin."""
+    updated = await set_active(session, user=user, is_active=user_in.is_active, acting=manager)
     if not updated.is_active:
         await end_sessions(session, user_id=user.id)
     return UserPublic.model_validate(updated)
@@ -112,6 +113,6 @@ async def update_status(
     response_class=Response,
     responses=_MANAGED,
 )
-async def delete(session: SessionDep, admin: CurrentSuperuser, user: ManagedUser) -> None:
-    """Delete an account and everything it owns. A superuser cannot delete their own."""
-    await delete_user(session, user=user, acting=admin)
+async def delete(session: SessionDep, manager: UserManager, user: ManagedUser) -> None:
+    """Delete an account and everything it owns; not one's own, nor the last active admin."""
+    await delete_user(session, user=user, acting=manager)

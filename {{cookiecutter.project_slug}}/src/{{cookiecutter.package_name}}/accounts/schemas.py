@@ -66,4 +66,6 @@ class ApiKeysPublic(BaseModel):
 
 
 class ScopesPublic(BaseModel):
-    scopes: dict[str, str] = Field(description="Every scope a key may be given: what it allows")
+    scopes: dict[str, str] = Field(
+        description="Every scope the caller may give a key: what it allows"
+    )

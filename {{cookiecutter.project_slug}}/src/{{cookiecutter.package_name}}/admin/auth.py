@@ -60,7 +60,7 @@ class SuperuserAuth(AuthenticationBackend):
                 )
             except (IncorrectLoginError, EmailNotVerifiedError):
                 return False
-        if not user.is_superuser:
+        if not user.is_admin:
             return False
         request.session.clear()
         request.session[_USER_ID] = user.id
@@ -76,7 +76,7 @@ class SuperuserAuth(AuthenticationBackend):
             return False
         async with self.sessions() as session:
             user = await session.get(User, user_id)
-        if user is None or not (user.is_active and user.is_superuser):
+        if user is None or not (user.is_active and user.is_admin):
             request.session.clear()
             return False
         request.state.admin_user = user  # who acts, for the audit log

@@ -18,7 +18,7 @@ from ..domains import admin_models
 from .audit import LogAudit
 from .auth import SuperuserAuth
 from .csrf import SameOriginMiddleware
-from .views import owned_model_view, user_admin
+from .views import RoleAdmin, owned_model_view, user_admin
 
 ADMIN_PATH = "/admin"
 THROTTLED_MESSAGE = "Too many failed logins; try again in {seconds} seconds."
@@ -58,6 +58,7 @@ def mount_admin(app: FastAPI, settings: Settings) -> async_sessionmaker[AsyncSes
         audit_backend=LogAudit(),
     )
     admin.add_view(user_admin(settings))
+    admin.add_view(RoleAdmin)
     for model in admin_models():
         admin.add_view(owned_model_view(model))
     return sessions

@@ -8,6 +8,7 @@ from sqladmin import ModelView
 from sqladmin.filters import BooleanFilter, ForeignKeyFilter
 from sqlalchemy import Boolean, String, inspect, select
 from sqlalchemy import Text as SAText
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from wtforms import Field, Form, IntegerField, PasswordField, SelectField, ValidationError
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -18,8 +19,10 @@ from ..core.owned import owned_references, unowned_reference
 from ..core.schemas import MAX_DB_INT
 from ..core.security import hash_password, in_hashing_thread
 from ..identity.sessions import end_sessions
-from ..users.models import User
+from ..users.exceptions import BuiltInRoleError, LastAdminError
+from ..users.models import ADMIN, Role, User
 from ..users.password_policy import password_problem
+from ..users.roles import refuse_losing_last_admin
 from ..users.schemas import EMAIL_MAX_LENGTH, normalise_email, validate_email_address
 
 PASSWORD_FIELD = "password"  # noqa: S105  # nosec B105  # a form field's name
@@ -28,6 +31,10 @@ NEW_USER_NEEDS_PASSWORD = "A new user needs a password"  # noqa: S105  # nosec B
 
 class MissingPasswordError(ValueError):
     """Shown above the form: a user was to be created without a password."""
+
+
+class AdminRuleError(ValueError):
+    """Shown above the form: a change the API's rules refuse."""
 
 
 def _api_email(_form: Form, field: Field) -> None:
@@ -51,7 +58,7 @@ class UserAdmin(ModelView, model=User):
         User.email,
         User.full_name,
         User.is_active,
-        User.is_superuser,
+        User.roles,
         User.is_verified,
         User.created_at,
     )
@@ -62,10 +69,9 @@ class UserAdmin(ModelView, model=User):
     column_default_sort = (User.id, True)
     column_filters = (
         BooleanFilter(User.is_active),
-        BooleanFilter(User.is_superuser),
         BooleanFilter(User.is_verified),
     )
-    form_columns = (User.email, User.full_name, User.is_active, User.is_superuser, User.is_verified)
+    form_columns = (User.email, User.full_name, User.is_active, User.roles, User.is_verified)
     form_args: ClassVar[dict[str, dict[str, Any]]] = {
         "email": {"validators": [InputRequired(), Length(max=EMAIL_MAX_LENGTH), _api_email]}
     }
@@ -97,10 +103,53 @@ class UserAdmin(ModelView, model=User):
             model.hashed_password = await in_hashing_thread(hash_password, password)
         elif is_created:
             raise MissingPasswordError(NEW_USER_NEEDS_PASSWORD)
+        if not is_created:
+            await self._refuse_losing_last_admin(model, data)
         if not is_created and (password or data.get("is_active") is False):
             # As through the API: a new password or a deactivation logs the user out everywhere.
             async with self.session_maker() as session:
                 await end_sessions(session, user_id=model.id)
+
+    async def _refuse_losing_last_admin(self, model: User, data: dict[str, Any]) -> None:
+        """The API's rule: the last active admin stays an active admin."""
+        async with self.session_maker() as session:
+            admin = await session.scalar(select(Role.id).where(Role.name == ADMIN))
+            keeps_admin = str(admin) in map(str, data.get("roles", []))
+            if data.get("is_active") is False or not keeps_admin:
+                await _keep_an_admin(session, model.id)
+
+    async def on_model_delete(self, model: Any, request: Request) -> None:
+        async with self.session_maker() as session:
+            await _keep_an_admin(session, model.id)
+
+
+async def _keep_an_admin(session: AsyncSession, user_id: int) -> None:
+    user = await session.get(User, user_id)
+    try:
+        if user is not None:
+            await refuse_losing_last_admin(session, user=user)
+    except LastAdminError as exc:
+        raise AdminRuleError(exc.detail) from None
+
+
+class RoleAdmin(ModelView, model=Role):
+    """Roles, as the API has them: the built-in ones (admin, member) cannot be changed or
+    deleted; a role's permissions are names from `GET /api/v1/permissions`."""
+
+    icon = "fa-solid fa-user-shield"
+    column_list = (Role.id, Role.name, Role.description, Role.permissions)
+    column_searchable_list = (Role.name,)
+    form_columns = (Role.name, Role.description, Role.permissions)
+
+    async def on_model_change(
+        self, data: dict[str, Any], model: Any, is_created: bool, request: Request
+    ) -> None:
+        if not is_created and model.is_built_in:
+            raise AdminRuleError(BuiltInRoleError.detail)
+
+    async def on_model_delete(self, model: Any, request: Request) -> None:
+        if model.is_built_in:
+            raise AdminRuleError(BuiltInRoleError.detail)
 
 
 def user_admin(settings: Settings) -> type[UserAdmin]:

@@ -1,7 +1,7 @@
 {%- set admin = cookiecutter.admin == "y" -%}
 """What a domain package declares about itself. `domains.py` lists every declaration, and
-the app (routes), Alembic (tables), the admin site, the job runner and API keys (scopes) read
-that list."""
+the app (routes), Alembic (tables), the admin site, the job runner and the permissions
+(roles and API keys) read that list."""
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +20,17 @@ JobFunction = Callable[[AsyncSession, int], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
+class Permission:
+    """Something a role may allow, named `<resource>:<action>`: the name routes require, roles
+    list and API keys carry as a scope."""
+
+    name: str
+    description: str
+    # Held by the built-in `member` role: what every registered user may do.
+    member: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Domain:
     name: str
     routers: Sequence[APIRouter] = ()
@@ -30,14 +41,24 @@ class Domain:
 {%- endif %}
     # The kinds of job the domain runs, by name (stored in each job's row).
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
-    # The scopes an API key may be given for the domain's routes, with what each allows.
-    scopes: Mapping[str, str] = field(default_factory=dict)
+    # What the domain's routes require (and roles and API keys may hold).
+    permissions: Sequence[Permission] = ()
 
 
 @dataclass(frozen=True, slots=True)
-class ResourceScopes:
-    """The two scopes of an owned resource: `todos:read` (list, read, export) and
-    `todos:write` (create, change, delete)."""
+class Access:
+    """What reaching a row by id needs: `own` for one's own rows, and `anyone` as well for
+    everyone's."""
+
+    own: str
+    anyone: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResourcePermissions:
+    """The four permissions of an owned resource: `todos:read` (list, read, export) and
+    `todos:write` (create, change, delete) on one's own rows, which members hold, and
+    `todos:read-any`, `todos:write-any` on everyone's, which roles grant."""
 
     resource: str
     words: str
@@ -50,8 +71,26 @@ class ResourceScopes:
     def write(self) -> str:
         return f"{self.resource}:write"
 
-    def described(self) -> dict[str, str]:
-        return {
-            self.read: f"Read your {self.words}",
-            self.write: f"Create, change and delete your {self.words}",
-        }
+    @property
+    def read_any(self) -> str:
+        return f"{self.resource}:read-any"
+
+    @property
+    def write_any(self) -> str:
+        return f"{self.resource}:write-any"
+
+    @property
+    def to_read(self) -> Access:
+        return Access(own=self.read, anyone=self.read_any)
+
+    @property
+    def to_change(self) -> Access:
+        return Access(own=self.write, anyone=self.write_any)
+
+    def declared(self) -> tuple[Permission, ...]:
+        return (
+            Permission(self.read, f"Read your {self.words}", member=True),
+            Permission(self.write, f"Create, change and delete your {self.words}", member=True),
+            Permission(self.read_any, f"Read anyone's {self.words}"),
+            Permission(self.write_any, f"Change and delete anyone's {self.words}"),
+        )

@@ -105,9 +105,10 @@ class Owned(Generic[ModelT]):
             }
             raise RequestValidationError([error])
 
-    async def get(self, session: AsyncSession, *, owner_id: int, row_id: int) -> ModelT:
+    async def get(self, session: AsyncSession, *, owner_id: int | None, row_id: int) -> ModelT:
+        """The row of `owner_id` with this id; with `owner_id` None, anyone's."""
         row = await session.scalar(self.by_id, {"row_id": row_id})
-        if row is None or row.owner_id != owner_id:
+        if row is None or (owner_id is not None and row.owner_id != owner_id):
             raise self.not_found
         return row
 

@@ -1,27 +1,28 @@
 """The current caller: the user a bearer token (a login's access token or an API key) acts
-for, the scopes a route needs of an API key, and the superuser gate.
+for, and the permissions a route requires of them.
 
-Routes declare the scopes they need with `Security(get_current_user, scopes=[...])`. An API
-key reaches only routes that declare scopes, and only those its own scopes cover; a login's
-access token reaches every route its user may use. Routes that declare none (the account's
-own settings, sessions and keys) need a login.
+Routes declare what they need with `Requires("todos:write")`: the caller's roles must allow
+it, and an API key must also carry it as a scope. An API key reaches only routes that
+declare permissions; routes that declare none (the account's own settings, sessions and
+keys) need a login.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from ..core.api import API_PREFIX
-from ..infra.context import SessionDep, SettingsDep
+from ..infra.context import PermissionsDep, SessionDep, SettingsDep
 from ..users.models import User
 from .api_keys import KeyCaller, caller_of_api_key, looks_like_api_key
 from .exceptions import (
     InsufficientScopeError,
     InvalidCredentialsError,
     MissingCredentialsError,
-    NotSuperuserError,
+    PermissionDeniedError,
 )
+from .permissions import permissions_of
 from .tokens import LoginCaller, caller_of_access_token
 
 # Where the token endpoint (auth/router.py) is mounted; a test checks that it is.
@@ -73,14 +74,38 @@ async def get_current_user(caller: AnyCaller) -> User:
     return caller.user
 
 
-# The user of a login; with `Security(get_current_user, scopes=[...])` instead, an API key's too.
+# The user of a login; `Requires(...)` instead reaches API keys too.
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-async def get_current_superuser(user: CurrentUser) -> User:
-    if not user.is_superuser:
-        raise NotSuperuserError
-    return user
+def caller_permissions(caller: LoginCaller | KeyCaller, known: PermissionsDep) -> frozenset[str]:
+    """What the caller may do now: their roles' permissions, and for an API key only those of
+    them it carries as scopes (a key never does more than its owner may)."""
+    held = permissions_of(caller.user, known)
+    return held & caller.scopes if isinstance(caller, KeyCaller) else held
 
 
-CurrentSuperuser = Annotated[User, Depends(get_current_superuser)]
+async def get_permitted_caller(
+    security_scopes: SecurityScopes, caller: AnyCaller, known: PermissionsDep
+) -> LoginCaller | KeyCaller:
+    held = caller_permissions(caller, known)
+    if missing := [name for name in security_scopes.scopes if name not in held]:
+        raise PermissionDeniedError(missing)
+    return caller
+
+
+async def get_permitted_user(
+    caller: Annotated[LoginCaller | KeyCaller, Depends(get_permitted_caller)],
+) -> User:
+    return caller.user
+
+
+def Requires(*permissions: str) -> Any:  # noqa: N802  # reads as the marker it is
+    """`Annotated[User, Requires("todos:write")]`: the caller, who must hold every one of
+    `permissions` (a 403 naming those they lack); in OpenAPI, the scopes of the route."""
+    return Security(get_permitted_user, scopes=list(permissions))
+
+
+def RequiresCaller(*permissions: str) -> Any:  # noqa: N802  # as Requires
+    """As `Requires`, for a dependency that asks what else the caller may do."""
+    return Security(get_permitted_caller, scopes=list(permissions))

@@ -31,29 +31,36 @@ class InvalidCredentialsError(DomainError):
 
 
 class InsufficientScopeError(DomainError):
-    """An API key on a route its scopes do not reach (RFC 6750 §3.1), or on one that no scope
-    reaches: the account's own settings, sessions and keys need a login."""
+    """A 403 with RFC 6750's `insufficient_scope` challenge, naming the scopes needed: an API
+    key on a route its scopes do not reach, or on one that no scope reaches (the account's own
+    settings, sessions and keys need a login)."""
 
     status_code = status.HTTP_403_FORBIDDEN
     detail = "The API key lacks the scope this request needs"
 
-    def __init__(self, needed: Sequence[str]) -> None:
+    def __init__(self, needed: Sequence[str], description: str | None = None) -> None:
         super().__init__()
-        if needed:
+        if description is not None:
+            self.description = description
+        elif needed:
             self.description = f"This request needs an API key with scope {' '.join(needed)}"
-            challenge = f'error_description="{self.description}", scope="{" ".join(needed)}"'
         else:
             self.description = "This request needs a login's access token, not an API key"
-            challenge = f'error_description="{self.description}"'
+        challenge = f'error_description="{self.description}"'
+        if needed:
+            challenge += f', scope="{" ".join(needed)}"'
         self.headers = {"WWW-Authenticate": f'Bearer error="insufficient_scope", {challenge}'}
 
     def body(self) -> dict[str, Any]:
         return {"detail": self.description}
 
 
-class NotSuperuserError(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    detail = "Superuser privileges are required"
+class PermissionDeniedError(InsufficientScopeError):
+    """The caller's roles do not allow the request: the permissions it needs are named, in
+    the answer and in the challenge (a token's scope is its user's permissions)."""
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__(missing, f"This request needs the permission {' '.join(missing)}")
 
 
 # RFC 6749 §5.1: token endpoint answers must never be cached.

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from ..core.config import Settings
+from ..core.domain import Permission
 from .mail.sender import MailSender
 from .throttle import MailLimits, Throttle
 
@@ -32,8 +33,8 @@ class AppContext:
     login_throttle: Throttle
     mail_limits: MailLimits
     job_runner: JobRunner
-    # Every scope an API key may be given (the domains declare them), with what it allows.
-    scopes: Mapping[str, str]
+    # Every permission the domains declare, by name: what roles allow and API keys carry.
+    permissions: Mapping[str, Permission]
     # Services besides the database that readiness reports, by name.
     readiness_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
 
@@ -55,11 +56,11 @@ async def _context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(_context)]
 
 
-async def _scopes(request: Request) -> Mapping[str, str]:
-    return context_of(request.app).scopes
+async def _permissions(request: Request) -> Mapping[str, Permission]:
+    return context_of(request.app).permissions
 
 
-ScopesDep = Annotated[Mapping[str, str], Depends(_scopes)]
+PermissionsDep = Annotated[Mapping[str, Permission], Depends(_permissions)]
 
 
 async def _settings(request: Request) -> Settings:

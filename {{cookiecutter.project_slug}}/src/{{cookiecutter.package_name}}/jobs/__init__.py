@@ -3,8 +3,8 @@ status and result kept in the `jobs` table whichever runner runs them. This pack
 no domain: the kinds and what they do come from the domain registry."""
 
 from ..core.domain import Domain
-from .dependencies import SCOPES
+from .dependencies import PERMISSIONS
 from .models import Job
 from .router import router
 
-domain = Domain(name="jobs", routers=(router,), models=(Job,), scopes=SCOPES)
+domain = Domain(name="jobs", routers=(router,), models=(Job,), permissions=PERMISSIONS)

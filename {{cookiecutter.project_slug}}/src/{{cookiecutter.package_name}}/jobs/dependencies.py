@@ -6,17 +6,20 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.domain import Access, Permission
 from ..identity.ownership import owned_by_caller
 from ..infra.context import ContextDep, JobRunner, SessionDep
 from .models import Job
 from .schemas import JobPublic
 from .service import JOBS, create_job
 
-# What an API key needs to follow the jobs it started.
-READ_SCOPE = "jobs:read"
-SCOPES = {READ_SCOPE: "Follow your jobs and read their results"}
+TO_READ = Access(own="jobs:read", anyone="jobs:read-any")
+PERMISSIONS = (
+    Permission(TO_READ.own, "Follow your jobs and read their results", member=True),
+    Permission(TO_READ.anyone, "Follow anyone's jobs and read their results"),
+)
 
-OwnedJob = Annotated[Job, Depends(owned_by_caller(JOBS, "job_id", scope=READ_SCOPE))]
+OwnedJob = Annotated[Job, Depends(owned_by_caller(JOBS, "job_id", TO_READ))]
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 """Todos, each owned by the user who created it."""
 
 from ..core.domain import Domain
-from .dependencies import SCOPES
+from .dependencies import PERMISSIONS
 from .models import Todo
 from .router import EXPORT_JOB, router
 from .service import export_todos
@@ -15,5 +15,5 @@ domain = Domain(
     admin_models=(Todo,),
 {%- endif %}
     jobs={EXPORT_JOB: export_todos},
-    scopes=SCOPES.described(),
+    permissions=PERMISSIONS.declared(),
 )

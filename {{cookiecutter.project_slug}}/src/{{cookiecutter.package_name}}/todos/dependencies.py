@@ -1,20 +1,21 @@
-"""The scopes an API key may hold here, the caller with each of them, and the path parameter
-resolved to a row of the caller's: `{todo_id}`, one of their todos."""
+"""The permissions of todos, the caller holding each, and the path parameter
+`{todo_id}` resolved to a row the caller reaches: one of their own, or with
+`todos:read-any` (`todos:write-any` to change it) anyone's."""
 
 from typing import Annotated
 
-from fastapi import Depends, Security
+from fastapi import Depends
 
-from ..core.domain import ResourceScopes
-from ..identity.dependencies import get_current_user
+from ..core.domain import ResourcePermissions
+from ..identity.dependencies import Requires
 from ..identity.ownership import owned_by_caller
 from ..users.models import User
 from .models import Todo
 from .service import TODOS
 
-SCOPES = ResourceScopes("todos", words="todos")
+PERMISSIONS = ResourcePermissions("todos", words="todos")
 
-Reader = Annotated[User, Security(get_current_user, scopes=[SCOPES.read])]
-Writer = Annotated[User, Security(get_current_user, scopes=[SCOPES.write])]
-TodoToRead = Annotated[Todo, Depends(owned_by_caller(TODOS, "todo_id", scope=SCOPES.read))]
-TodoToChange = Annotated[Todo, Depends(owned_by_caller(TODOS, "todo_id", scope=SCOPES.write))]
+Reader = Annotated[User, Requires(PERMISSIONS.read)]
+Writer = Annotated[User, Requires(PERMISSIONS.write)]
+TodoToRead = Annotated[Todo, Depends(owned_by_caller(TODOS, "todo_id", PERMISSIONS.to_read))]
+TodoToChange = Annotated[Todo, Depends(owned_by_caller(TODOS, "todo_id", PERMISSIONS.to_change))]

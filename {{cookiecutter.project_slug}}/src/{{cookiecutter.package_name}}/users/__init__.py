@@ -2,6 +2,6 @@
 on accounts live above the identity layer, in `auth` and `accounts`."""
 
 from ..core.domain import Domain
-from .models import User
+from .models import Role, User, UserRole
 
-domain = Domain(name="users", models=(User,))
+domain = Domain(name="users", models=(User, Role, UserRole))

@@ -22,8 +22,28 @@ class UserNotFoundError(DomainError):
 
 class SelfLockoutError(DomainError):
     status_code = status.HTTP_403_FORBIDDEN
-    detail = "Superusers cannot deactivate or delete their own account"
+    detail = "Nobody can deactivate or delete their own account"
 
 
 class PasswordRefusedError(FieldRefusedError):
     """A new password that the password policy refuses, saying which rule it breaks."""
+
+
+class LastAdminError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "This is the last active admin: make another admin first"
+
+
+class RoleNotFoundError(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    detail = "Role not found"
+
+
+class BuiltInRoleError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "Built-in roles (admin, member) cannot be changed or deleted"
+
+
+class RoleNameTakenError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "A role with this name already exists"

@@ -85,7 +85,7 @@ class UserUpdate(RequestBody):
 
 
 class UserStatusUpdate(RequestBody):
-    """What a superuser may change on another account: deactivate it, or reactivate it."""
+    """What a manager of users may change on another account: deactivate it, or reactivate it."""
 
     is_active: bool
 
@@ -97,8 +97,10 @@ class UserPublic(BaseModel):
     email: str
     full_name: str | None
     is_active: bool
-    is_superuser: bool
     is_verified: bool
+    roles: list[str] = Field(
+        validation_alias="role_names", description="The names of the roles the user holds"
+    )
     created_at: datetime
     updated_at: datetime
 

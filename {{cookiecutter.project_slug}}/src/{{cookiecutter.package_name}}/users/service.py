@@ -1,5 +1,7 @@
 """Queries and writes on users."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,8 +16,9 @@ from .exceptions import (
     SelfLockoutError,
     UserNotFoundError,
 )
-from .models import User
+from .models import MEMBER, User
 from .password_policy import require_acceptable_password
+from .roles import refuse_losing_last_admin, roles_named
 from .schemas import UserCreate, UserUpdate
 
 # Built once, with parameters for what varies: SQLAlchemy then reuses each compiled query.
@@ -56,7 +59,7 @@ async def create_user(
     *,
     user_in: UserCreate,
     settings: Settings,
-    is_superuser: bool = False,
+    roles: Sequence[str] = (MEMBER,),
     is_verified: bool = False,
 ) -> User:
     require_acceptable_password(user_in.password, email=user_in.email, settings=settings)
@@ -64,8 +67,8 @@ async def create_user(
         email=user_in.email,
         hashed_password=await in_hashing_thread(hash_password, user_in.password),
         full_name=user_in.full_name,
-        is_superuser=is_superuser,
         is_verified=is_verified,
+        roles=await roles_named(session, roles, field="roles"),
     )
     session.add(user)
     try:
@@ -117,16 +120,17 @@ async def mark_verified(session: AsyncSession, *, user: User) -> User:
     return user
 
 
-def _refuse_self_lockout(user: User, acting: User) -> None:
-    # The acting superuser always stays active, so the API can never leave no superuser.
+async def _refuse_lockout(session: AsyncSession, *, user: User, acting: User) -> None:
+    """Nobody deactivates or deletes themselves, nor the last active admin."""
     if user.id == acting.id:
         raise SelfLockoutError
+    await refuse_losing_last_admin(session, user=user)
 
 
 async def set_active(session: AsyncSession, *, user: User, is_active: bool, acting: User) -> User:
     """(De)activate `user`; a deactivated user's tokens stop working at their next request."""
     if not is_active:
-        _refuse_self_lockout(user, acting)
+        await _refuse_lockout(session, user=user, acting=acting)
     user.is_active = is_active
     await session.commit()
     return user
@@ -134,6 +138,6 @@ async def set_active(session: AsyncSession, *, user: User, is_active: bool, acti
 
 async def delete_user(session: AsyncSession, *, user: User, acting: User) -> None:
     """Delete `user` and (by the foreign keys' ON DELETE CASCADE) everything they own."""
-    _refuse_self_lockout(user, acting)
+    await _refuse_lockout(session, user=user, acting=acting)
     await session.delete(user)
     await session.commit()

@@ -1,0 +1,23 @@
+"""What a role allows, and what a user may do: the union of what their roles allow. Computed
+on each request from the roles loaded with the user, so a role granted or taken away applies
+from the next one."""
+
+from collections.abc import Mapping
+
+from ..core.domain import Permission
+from ..users.models import ADMIN, MEMBER, Role, User
+
+
+def role_permissions(role: Role, known: Mapping[str, Permission]) -> frozenset[str]:
+    """Of the `known` permissions (the domains'), those `role` allows: all of them for admin,
+    the members' for member, and those a role made at run time lists (a name no domain
+    declares any more, as after a resource was removed, allows nothing)."""
+    if role.name == ADMIN:
+        return frozenset(known)
+    if role.name == MEMBER:
+        return frozenset(name for name, permission in known.items() if permission.member)
+    return frozenset(role.permissions) & known.keys()
+
+
+def permissions_of(user: User, known: Mapping[str, Permission]) -> frozenset[str]:
+    return frozenset().union(*(role_permissions(role, known) for role in user.roles))
