@@ -23,7 +23,10 @@ SEED = "20261122"
 # and a password the policy refuses (too short, common, ...) fits the schema's string (422);
 # credentials that fit the token endpoint's form are not an account's (400 invalid_grant), and
 # repeated failed logins are throttled (429); an API key's scopes that fit the schema's string
-# are not scopes the app declares (422), and an account holds at most 50 keys (409).
+# are not scopes the app declares (422), and an account holds at most 50 keys (409); a role's
+# permissions and a user's roles that fit their strings are not names the app has (422); a
+# one-time code that fits its string is not the current one (422), and wrong ones are
+# throttled (429).
 CONFIG = """
 [[operations]]
 include-operation-id = ["auth-reset-password", "auth-verify-email"]
@@ -38,8 +41,12 @@ include-operation-id = ["auth-register", "auth-recover-password", "auth-resend-v
 checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
 
 [[operations]]
-include-operation-id = ["api-keys-create"]
+include-operation-id = ["api-keys-create", "roles-create", "roles-update", "roles-set-user-roles"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
+
+[[operations]]
+include-operation-id = ["totp-confirm-enrolment", "totp-turn-off"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422", "429"]
 """
 
 

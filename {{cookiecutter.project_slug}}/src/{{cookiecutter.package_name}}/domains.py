@@ -1,3 +1,4 @@
+{%- set admin = cookiecutter.admin == "y" -%}
 """Every domain of the application, imported by name, so tools and readers can follow them:
 adding a resource is one import and one entry in `DOMAINS` (`new-resource` writes both)."""
 
@@ -8,7 +9,9 @@ from .accounts import domain as accounts
 from .auth import domain as auth
 from .core.db import Base
 from .core.domain import Domain, JobFunction, Permission
+{%- if admin %}
 from .core.models import OwnedMixin
+{%- endif %}
 from .identity import domain as identity
 from .jobs import domain as jobs
 from .roles import domain as roles
@@ -39,11 +42,13 @@ def permissions() -> dict[str, Permission]:
 def job_functions() -> dict[str, JobFunction]:
     """What each kind of job does, by kind, over every domain."""
     return {kind: function for domain in DOMAINS for kind, function in domain.jobs.items()}
+{%- if admin %}
 
 
 def admin_models() -> list[type[OwnedMixin]]:
     """The tables the admin site shows on its owned-resource pages."""
     return [model for domain in DOMAINS for model in domain.admin_models]
+{%- endif %}
 
 
 def metadata() -> MetaData:

@@ -15,9 +15,8 @@ from ..identity.api_keys import (
     delete_api_key,
     list_api_keys,
 )
-from ..identity.dependencies import CurrentLogin
-from ..identity.permissions import permissions_of
-from ..infra.context import PermissionsDep, SessionDep
+from ..identity.dependencies import CurrentLogin, caller_permissions
+from ..infra.context import PermissionsDep, SessionDep, SettingsDep
 from .exceptions import ApiKeyNotFoundError, TooManyApiKeysError
 from .schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeysPublic, ScopesPublic
 
@@ -46,10 +45,14 @@ def _check_scopes(asked: Sequence[str], held: Collection[str]) -> None:
     responses=error_responses(status.HTTP_409_CONFLICT, status.HTTP_413_CONTENT_TOO_LARGE),
 )
 async def create(
-    session: SessionDep, caller: CurrentLogin, known: PermissionsDep, key_in: ApiKeyCreate
+    session: SessionDep,
+    caller: CurrentLogin,
+    known: PermissionsDep,
+    settings: SettingsDep,
+    key_in: ApiKeyCreate,
 ) -> ApiKeyCreated:
     """A new key; the answer is the only time its secret is shown."""
-    _check_scopes(key_in.scopes, permissions_of(caller.user, known))
+    _check_scopes(key_in.scopes, caller_permissions(caller, known, settings))
     if await count_api_keys(session, user_id=caller.user.id) >= MAX_API_KEYS_PER_USER:
         raise TooManyApiKeysError
     created = await create_api_key(
@@ -71,9 +74,11 @@ async def read_all(session: SessionDep, caller: CurrentLogin) -> ApiKeysPublic:
 
 
 @router.get("/scopes")
-async def read_scopes(caller: CurrentLogin, known: PermissionsDep) -> ScopesPublic:
+async def read_scopes(
+    caller: CurrentLogin, known: PermissionsDep, settings: SettingsDep
+) -> ScopesPublic:
     """The scopes the caller may give a key (their permissions), and what each allows."""
-    held = permissions_of(caller.user, known)
+    held = caller_permissions(caller, known, settings)
     return ScopesPublic(scopes={name: known[name].description for name in sorted(held)})
 
 

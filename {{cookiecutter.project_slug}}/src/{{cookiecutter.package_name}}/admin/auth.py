@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from ..auth.exceptions import EmailNotVerifiedError, IncorrectLoginError
+from ..auth.exceptions import EmailNotVerifiedError, IncorrectLoginError, MfaRequiredError
 from ..auth.service import authenticate
 from ..core.config import Settings
 from ..infra.context import context_of
@@ -50,7 +50,7 @@ class SuperuserAuth(AuthenticationBackend):
         form = await request.form()
         async with self.sessions() as session:
             try:
-                user = await authenticate(
+                login = await authenticate(
                     session,
                     email=str(form.get("username", "")),
                     password=str(form.get("password", "")),
@@ -58,12 +58,14 @@ class SuperuserAuth(AuthenticationBackend):
                     throttle=context_of(self.app).login_throttle,
                     require_verified=self.settings.email_verification_required,
                 )
-            except (IncorrectLoginError, EmailNotVerifiedError):
+            except (IncorrectLoginError, EmailNotVerifiedError, MfaRequiredError):
+                # The login form asks for no one-time code: an account with a second factor
+                # signs in to the API, not here (yet).
                 return False
-        if not user.is_admin:
+        if not login.user.is_admin:
             return False
         request.session.clear()
-        request.session[_USER_ID] = user.id
+        request.session[_USER_ID] = login.user.id
         return True
 
     async def logout(self, request: Request) -> bool:

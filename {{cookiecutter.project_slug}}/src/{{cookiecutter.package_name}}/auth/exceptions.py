@@ -2,8 +2,8 @@
 
 from fastapi import status
 
-from ..core.exceptions import DomainError
-from ..identity.exceptions import InvalidGrantError
+from ..core.exceptions import DomainError, FieldRefusedError
+from ..identity.exceptions import InvalidGrantError, OAuth2Error
 
 
 class IncorrectLoginError(InvalidGrantError):
@@ -35,3 +35,42 @@ class InvalidResetTokenError(DomainError):
 
 class InvalidVerificationTokenError(DomainError):
     detail = "The email verification token is invalid or expired"
+
+
+class SecondFactorAlreadyOnError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "A second factor is already on: turn it off first"
+
+
+class NoEnrolmentError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "No enrolment to confirm: start one with POST /api/v1/users/me/totp"
+
+
+class SecondFactorOffError(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    detail = "No second factor is on"
+
+
+class WrongCodeError(FieldRefusedError):
+    def __init__(self) -> None:
+        super().__init__(
+            field="code", error_type="wrong_code", message="Not a current code of your app"
+        )
+
+
+class MfaRequiredError(OAuth2Error):
+    """The password was right, and the account has a second factor: send `otp` as well."""
+
+    error = "mfa_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This account has a second factor: send the code of its app (or a recovery code)"
+            " as otp, with the same username and password"
+        )
+
+
+class IncorrectOneTimeCodeError(InvalidGrantError):
+    def __init__(self) -> None:
+        super().__init__("Incorrect or already used one-time code")

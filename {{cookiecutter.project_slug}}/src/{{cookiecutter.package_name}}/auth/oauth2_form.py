@@ -22,12 +22,15 @@ from .schemas import GrantType
 _FORM_TYPE = "application/x-www-form-urlencoded"
 # Refresh tokens are 43 characters, access tokens a few hundred: longer is not one of ours.
 TOKEN_MAX_LENGTH = 2048
+OTP_MAX_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True)
 class PasswordGrant:
     username: str
     password: str
+    # The second factor's code (or a recovery code), for an account that has one.
+    otp: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ async def read_grant(request: Request, *, settings: Settings) -> PasswordGrant |
         return PasswordGrant(
             username=form.required("username", max_length=EMAIL_MAX_LENGTH),
             password=form.required("password", max_length=PASSWORD_MAX_LENGTH),
+            otp=form.optional("otp", max_length=OTP_MAX_LENGTH) or None,
         )
     refresh_token = form.optional("refresh_token", max_length=TOKEN_MAX_LENGTH)
     if refresh_token:

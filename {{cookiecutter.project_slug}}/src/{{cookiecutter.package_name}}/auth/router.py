@@ -104,16 +104,22 @@ async def login(
     grant = await read_grant(request, settings=settings)
     tokens: IssuedTokens
     if isinstance(grant, PasswordGrant):
-        user = await authenticate(
+        login = await authenticate(
             session,
             email=grant.username,
             password=grant.password,
             client=client,
             throttle=throttle,
             require_verified=settings.email_verification_required,
+            otp=grant.otp,
         )
-        user_agent = request.headers.get("user-agent")
-        tokens = await start_session(session, user=user, user_agent=user_agent, settings=settings)
+        tokens = await start_session(
+            session,
+            user=login.user,
+            user_agent=request.headers.get("user-agent"),
+            settings=settings,
+            second_factor=login.second_factor,
+        )
     else:
         tokens = await refresh_session(
             session, refresh_token=grant.refresh_token, settings=settings

@@ -17,6 +17,13 @@ class TokenRequest(BaseModel):
     grant_type: GrantType
     username: Annotated[str | None, Field(description="password grant: the account's email")] = None
     password: Annotated[str | None, Field(description="password grant")] = None
+    otp: Annotated[
+        str | None,
+        Field(
+            description="password grant, for an account with a second factor: its app's "
+            "current code, or a recovery code (without it: error mfa_required)"
+        ),
+    ] = None
     refresh_token: Annotated[
         str | None,
         Field(description="refresh_token grant; in browser mode, left out: the cookie's is used"),
@@ -53,7 +60,13 @@ class Token(BaseModel):
 class TokenError(BaseModel):
     """An error of the token or revocation endpoint (RFC 6749 §5.2)."""
 
-    error: Literal["invalid_request", "invalid_grant", "unsupported_grant_type", "invalid_scope"]
+    error: Literal[
+        "invalid_request",
+        "invalid_grant",
+        "unsupported_grant_type",
+        "invalid_scope",
+        "mfa_required",
+    ]
     error_description: str
 
 

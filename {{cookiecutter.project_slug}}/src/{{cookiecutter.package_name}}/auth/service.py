@@ -1,5 +1,7 @@
 """Checking a login, resetting a password with a mailed token, verifying an email address."""
 
+from dataclasses import dataclass
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
@@ -13,6 +15,7 @@ from ..core.security import (
 )
 from ..identity.sessions import end_sessions
 from ..identity.tokens import user_of_token
+from ..identity.totp import accept_code_or_recovery_code, has_second_factor
 from ..infra.throttle import Throttle
 from ..users.models import User
 from ..users.password_policy import require_acceptable_password
@@ -21,10 +24,18 @@ from ..users.service import get_user_by_email, mark_verified, replace_password
 from .exceptions import (
     EmailNotVerifiedError,
     IncorrectLoginError,
+    IncorrectOneTimeCodeError,
     InvalidResetTokenError,
     InvalidVerificationTokenError,
+    MfaRequiredError,
     TooManyLoginAttemptsError,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Login:
+    user: User
+    second_factor: bool
 
 
 async def authenticate(
@@ -35,12 +46,14 @@ async def authenticate(
     client: str,
     throttle: Throttle,
     require_verified: bool,
-) -> User:
-    """The active (and, if required, verified) user with these credentials; upgrades an
-    outdated password hash on the way.
+    otp: str | None = None,
+) -> Login:
+    """The active (and, if required, verified) user with these credentials, and whether they
+    gave a second factor; upgrades an outdated password hash on the way.
 
-    Failures are counted per account and client; past the limit even a right password waits.
-    Only the right password learns that the address is not verified yet.
+    Failures (of the password or the one-time code) are counted per account and client; past
+    the limit even right credentials wait. Only the right password learns that the address is
+    not verified yet, or that a code is needed.
     """
     email = normalise_email(email)
     throttle_key = f"{email}|{client}"
@@ -56,13 +69,20 @@ async def authenticate(
     if not check.valid or not user.is_active:
         await throttle.record_failure(throttle_key)
         raise IncorrectLoginError
+    second_factor = await has_second_factor(session, user_id=user.id)
+    if second_factor:
+        if otp is None:
+            raise MfaRequiredError
+        if not await accept_code_or_recovery_code(session, user_id=user.id, code=otp):
+            await throttle.record_failure(throttle_key)
+            raise IncorrectOneTimeCodeError
     await throttle.reset(throttle_key)
     if require_verified and not user.is_verified:
         raise EmailNotVerifiedError
     if check.new_hash is not None:
         user.hashed_password = check.new_hash
         await session.commit()
-    return user
+    return Login(user=user, second_factor=second_factor)
 
 
 async def reset_with_token(

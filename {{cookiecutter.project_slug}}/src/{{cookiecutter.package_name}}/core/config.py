@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     access_log_probes: bool = False
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     login_max_failures: int = Field(default=5, ge=1)
+    # Permissions that take a second factor: whoever holds one of them acts with only the
+    # members' permissions until they log in with a one-time code (TOTP).
+    mfa_required_for: Annotated[list[str], NoDecode] = []
     login_window_seconds: int = Field(default=300, ge=1)
     # Account mails (password reset, verification) requests may have sent, per address and per
     # client, within the window; past either cap nothing is sent and the answer is the same.
@@ -150,11 +153,11 @@ class Settings(BaseSettings):
     def _upper_case_log_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "mfa_required_for", mode="before")
     @classmethod
     def _split_comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
     @field_validator("database_url")

@@ -3,6 +3,9 @@ the OAuth2 scheme that carries them, and the current caller as a dependency. Abo
 below every domain with routes."""
 
 from ..core.domain import Domain
-from .models import ApiKey, LoginSession, RefreshToken
+from .models import ApiKey, LoginSession, RecoveryCode, RefreshToken, TotpCredential
 
-domain = Domain(name="identity", models=(LoginSession, RefreshToken, ApiKey))
+domain = Domain(
+    name="identity",
+    models=(LoginSession, RefreshToken, ApiKey, TotpCredential, RecoveryCode),
+)

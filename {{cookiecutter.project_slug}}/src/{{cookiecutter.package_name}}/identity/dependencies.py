@@ -7,12 +7,15 @@ declare permissions; routes that declare none (the account's own settings, sessi
 keys) need a login.
 """
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 
 from ..core.api import API_PREFIX
+from ..core.config import Settings
+from ..core.domain import Permission
 from ..infra.context import PermissionsDep, SessionDep, SettingsDep
 from ..users.models import User
 from .api_keys import KeyCaller, caller_of_api_key, looks_like_api_key
@@ -21,8 +24,9 @@ from .exceptions import (
     InvalidCredentialsError,
     MissingCredentialsError,
     PermissionDeniedError,
+    SecondFactorRequiredError,
 )
-from .permissions import permissions_of
+from .permissions import permissions_now, permissions_of
 from .tokens import LoginCaller, caller_of_access_token
 
 # Where the token endpoint (auth/router.py) is mounted; a test checks that it is.
@@ -78,18 +82,33 @@ async def get_current_user(caller: AnyCaller) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def caller_permissions(caller: LoginCaller | KeyCaller, known: PermissionsDep) -> frozenset[str]:
-    """What the caller may do now: their roles' permissions, and for an API key only those of
+def caller_permissions(
+    caller: LoginCaller | KeyCaller, known: Mapping[str, Permission], settings: Settings
+) -> frozenset[str]:
+    """What the caller may do now: their roles' permissions (only the members' for one
+    whose roles need a second factor they did not give), and for an API key only those of
     them it carries as scopes (a key never does more than its owner may)."""
-    held = permissions_of(caller.user, known)
+    held = permissions_now(
+        caller.user,
+        known,
+        second_factor=isinstance(caller, LoginCaller) and caller.second_factor,
+        mfa_required_for=settings.mfa_required_for,
+    )
     return held & caller.scopes if isinstance(caller, KeyCaller) else held
 
 
 async def get_permitted_caller(
-    security_scopes: SecurityScopes, caller: AnyCaller, known: PermissionsDep
+    security_scopes: SecurityScopes,
+    caller: AnyCaller,
+    known: PermissionsDep,
+    settings: SettingsDep,
 ) -> LoginCaller | KeyCaller:
-    held = caller_permissions(caller, known)
+    held = caller_permissions(caller, known, settings)
     if missing := [name for name in security_scopes.scopes if name not in held]:
+        if isinstance(caller, LoginCaller) and permissions_of(caller.user, known).issuperset(
+            missing
+        ):
+            raise SecondFactorRequiredError(missing)
         raise PermissionDeniedError(missing)
     return caller
 

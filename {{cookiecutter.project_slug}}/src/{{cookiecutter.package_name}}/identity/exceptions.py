@@ -63,6 +63,19 @@ class PermissionDeniedError(InsufficientScopeError):
         super().__init__(missing, f"This request needs the permission {' '.join(missing)}")
 
 
+class SecondFactorRequiredError(InsufficientScopeError):
+    """The caller's roles allow the request, but MFA_REQUIRED_FOR asks a login with a second
+    factor of whoever holds such permissions."""
+
+    def __init__(self, missing: Sequence[str]) -> None:
+        super().__init__(
+            missing,
+            f"This request needs the permission {' '.join(missing)}, which your roles allow"
+            " only in a login with a second factor: turn TOTP on (/api/v1/users/me/totp) and"
+            " log in with its code",
+        )
+
+
 # RFC 6749 §5.1: token endpoint answers must never be cached.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 

@@ -6,6 +6,8 @@ the foreign keys, its whole family; its access tokens name it (`sid`) and die wi
 
 An API key acts for its owner, within its scopes, until it expires or is deleted; like a
 refresh token, it is stored only as its hash.
+
+A second factor is a TOTP secret and its recovery codes.
 """
 
 from datetime import datetime
@@ -21,6 +23,7 @@ USER_AGENT_MAX_LENGTH = 255
 TOKEN_HASH_LENGTH = 64
 API_KEY_NAME_MAX_LENGTH = 100
 API_KEY_PREFIX_LENGTH = 12
+TOTP_SECRET_LENGTH = 32  # base32 characters: 160 bits, as RFC 4226 recommends
 
 
 class LoginSession(IdMixin, Base):
@@ -32,6 +35,8 @@ class LoginSession(IdMixin, Base):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     # The client as it reported itself (User-Agent) at login; informative, never trusted.
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX_LENGTH))
+    # The login gave a one-time code as well as the password (MFA_REQUIRED_FOR asks for it).
+    second_factor: Mapped[bool] = mapped_column(default=False)
 
 
 class RefreshToken(IdMixin, Base):
@@ -58,3 +63,29 @@ class ApiKey(IdMixin, Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept to the minute: a key in constant use writes its row once a minute, not per request.
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TotpCredential(Base):
+    """A user's TOTP secret (RFC 6238): pending until confirmed with a first code. The secret
+    must be readable to check codes, so, as with every TOTP server, whoever reads this table
+    can compute them; the time step of the last code accepted is kept, so none is accepted
+    twice."""
+
+    __tablename__ = "totp_credentials"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(String(TOTP_SECRET_LENGTH))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_step: Mapped[int | None] = mapped_column()
+
+
+class RecoveryCode(IdMixin, Base):
+    """A single-use code that stands in for a TOTP code; stored only as its hash."""
+
+    __tablename__ = "recovery_codes"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(TOKEN_HASH_LENGTH), unique=True)

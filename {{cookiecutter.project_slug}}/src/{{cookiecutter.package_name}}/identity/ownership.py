@@ -8,7 +8,7 @@ from fastapi import Path
 from ..core.domain import Access
 from ..core.owned import ModelT, Owned
 from ..core.schemas import MAX_DB_INT
-from ..infra.context import PermissionsDep, SessionDep
+from ..infra.context import PermissionsDep, SessionDep, SettingsDep
 from .api_keys import KeyCaller
 from .dependencies import RequiresCaller, caller_permissions
 from .tokens import LoginCaller
@@ -24,10 +24,11 @@ def owned_by_caller(
     async def caller_reaches(
         session: SessionDep,
         known: PermissionsDep,
+        settings: SettingsDep,
         caller: Annotated[LoginCaller | KeyCaller, RequiresCaller(access.own)],
         row_id: Annotated[int, Path(alias=id_name, ge=1, le=MAX_DB_INT)],
     ) -> ModelT:
-        anyone = access.anyone in caller_permissions(caller, known)
+        anyone = access.anyone in caller_permissions(caller, known, settings)
         owner_id = None if anyone else caller.user.id
         return await owned.get(session, owner_id=owner_id, row_id=row_id)
 

@@ -2,7 +2,7 @@
 on each request from the roles loaded with the user, so a role granted or taken away applies
 from the next one."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from ..core.domain import Permission
 from ..users.models import ADMIN, MEMBER, Role, User
@@ -21,3 +21,18 @@ def role_permissions(role: Role, known: Mapping[str, Permission]) -> frozenset[s
 
 def permissions_of(user: User, known: Mapping[str, Permission]) -> frozenset[str]:
     return frozenset().union(*(role_permissions(role, known) for role in user.roles))
+
+
+def permissions_now(
+    user: User,
+    known: Mapping[str, Permission],
+    *,
+    second_factor: bool,
+    mfa_required_for: Collection[str],
+) -> frozenset[str]:
+    """What `user` may do in a login with or without a second factor: holding a permission
+    of `mfa_required_for` without one leaves only the members' permissions."""
+    held = permissions_of(user, known)
+    if second_factor or held.isdisjoint(mfa_required_for):
+        return held
+    return frozenset(name for name in held if known[name].member)

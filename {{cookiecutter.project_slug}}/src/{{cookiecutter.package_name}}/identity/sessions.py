@@ -83,10 +83,16 @@ def _issue(db: AsyncSession, user: User, login: LoginSession, settings: Settings
 
 
 async def start_session(
-    db: AsyncSession, *, user: User, user_agent: str | None, settings: Settings
+    db: AsyncSession,
+    *,
+    user: User,
+    user_agent: str | None,
+    settings: Settings,
+    second_factor: bool = False,
 ) -> IssuedTokens:
-    """A new login session for `user` (who just proved their password); the user's sessions
-    that have lapsed are cleared on the way, so the table holds only live ones and a few."""
+    """A new login session for `user` (who just proved their password, and with
+    `second_factor` a one-time code too); the user's sessions that have lapsed are cleared on
+    the way, so the table holds only live ones and a few."""
     now = utc_now()
     idle_limit, absolute_limit = _open_after(now, settings)
     await db.execute(
@@ -100,6 +106,7 @@ async def start_session(
         created_at=now,
         last_used_at=now,
         user_agent=user_agent[:USER_AGENT_MAX_LENGTH] if user_agent else None,
+        second_factor=second_factor,
     )
     db.add(login)
     await db.flush()

@@ -20,9 +20,10 @@ from .models import LoginSession
 
 _FINGERPRINT_CLAIM = "pwd"
 _SESSION_CLAIM = "sid"
-# The user and, in the same query, the proof that the token's session still exists.
+# The user and, in the same query, the proof that the token's session still exists (and
+# whether its login gave a second factor).
 _USER_IN_SESSION = (
-    select(User)
+    select(User, LoginSession.second_factor)
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(User.id == bindparam("user_id"), LoginSession.id == bindparam("session_id"))
 )
@@ -94,10 +95,12 @@ def read_access_token(token: str, *, settings: Settings) -> UserToken | None:
 
 @dataclass(frozen=True, slots=True)
 class LoginCaller:
-    """Who an access token acts for, and in which of their login sessions."""
+    """Who an access token acts for, in which of their login sessions, and whether its login
+    gave a second factor."""
 
     user: User
     session_id: int
+    second_factor: bool = False
 
 
 async def caller_of_access_token(
@@ -108,12 +111,17 @@ async def caller_of_access_token(
     claims = read_access_token(token, settings=settings)
     if claims is None or claims.session_id is None:
         return None
-    user = await session.scalar(
-        _USER_IN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
-    )
-    if user is None or not user.is_active or not claims.is_current_for(user):
+    row = (
+        await session.execute(
+            _USER_IN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
+        )
+    ).first()
+    if row is None:
         return None
-    return LoginCaller(user=user, session_id=claims.session_id)
+    user, second_factor = row
+    if not user.is_active or not claims.is_current_for(user):
+        return None
+    return LoginCaller(user=user, session_id=claims.session_id, second_factor=second_factor)
 
 
 async def user_of_token(
