@@ -41,8 +41,12 @@ include-operation-id = ["auth-register", "auth-recover-password", "auth-resend-v
 checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
 
 [[operations]]
-include-operation-id = ["api-keys-create", "roles-create", "roles-update", "roles-set-user-roles"]
+include-operation-id = ["api-keys-create", "roles-create"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
+
+[[operations]]
+include-operation-id = ["roles-update", "roles-set-user-roles"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409", "422"]
 
 [[operations]]
 include-operation-id = ["totp-confirm-enrolment", "totp-turn-off"]

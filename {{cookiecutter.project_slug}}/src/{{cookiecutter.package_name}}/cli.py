@@ -82,7 +82,8 @@ async def _change_roles(email: str, role_name: str, *, grant: bool) -> User:
         user = await _account(session, email)
         [role] = await roles_named(session, [role_name], field="role")
         others = [held for held in user.roles if held.id != role.id]
-        return await set_roles(session, user=user, roles=[*others, role] if grant else others)
+        changed = [*others, role] if grant else others
+        return await set_roles(session, actor_id=None, user=user, roles=changed)
 
 
 async def _role_lines() -> list[str]:

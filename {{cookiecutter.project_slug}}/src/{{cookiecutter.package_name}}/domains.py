@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from sqlalchemy import MetaData
 
 from .accounts import domain as accounts
+from .audit import domain as audit
 from .auth import domain as auth
 from .core.db import Base
 from .core.domain import Domain, JobFunction, Permission
@@ -24,6 +25,7 @@ DOMAINS: tuple[Domain, ...] = (
     auth,
     accounts,
     roles,
+    audit,
     jobs,
     todos,
 )

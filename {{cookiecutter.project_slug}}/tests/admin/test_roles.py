@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from {{ cookiecutter.package_name }}.core.audit import AuditEvent
 from {{ cookiecutter.package_name }}.users.models import MEMBER, Role, User
 
 LAST_ADMIN = "This is the last active admin: make another admin first"
@@ -47,3 +48,14 @@ def test_the_last_active_admin_keeps_admin_and_is_not_deleted(
     kept = session.get(User, superuser.id)
     assert kept is not None
     assert kept.role_names == ["admin"]
+
+
+def test_a_change_in_the_admin_is_an_event_of_the_trail(
+    admin: TestClient, superuser: User, session: Session
+) -> None:
+    form = {"name": "support", "description": "", "permissions": "[]"}
+    assert admin.post("/admin/role/create", data=form, follow_redirects=False).status_code == 302
+    event = session.scalars(select(AuditEvent).where(AuditEvent.action == "admin.create")).one()
+    role = _role(session, "support")
+    assert (event.actor_id, event.target_type, event.target_id) == (superuser.id, "role", role.id)
+    assert event.details == {"fields": ["description", "name", "permissions"]}

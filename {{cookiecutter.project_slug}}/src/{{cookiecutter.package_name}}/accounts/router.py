@@ -3,6 +3,7 @@ delete."""
 
 from fastapi import APIRouter, Response, status
 
+from ..core.audit import record
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
 from ..core.schemas import ResourceId
@@ -68,7 +69,9 @@ async def read_my_sessions(
 )
 async def end_my_other_sessions(session: SessionDep, caller: CurrentLogin) -> None:
     """Log out everywhere but here: every other session's tokens stop working at once."""
-    await end_sessions(session, user_id=caller.user.id, keep=caller.session_id)
+    user_id = caller.user.id
+    record(session, "sessions.ended_others", actor_id=user_id, target=("users", user_id))
+    await end_sessions(session, user_id=user_id, keep=caller.session_id)
 
 
 @router.delete(

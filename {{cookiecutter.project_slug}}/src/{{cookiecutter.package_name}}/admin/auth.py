@@ -62,8 +62,9 @@ class SuperuserAuth(AuthenticationBackend):
                 # The login form asks for no one-time code: an account with a second factor
                 # signs in to the API, not here (yet).
                 return False
-        if not login.user.is_admin:
-            return False
+            if not login.user.is_admin:
+                return False
+            await session.commit()  # the login's audit event
         request.session.clear()
         request.session[_USER_ID] = login.user.id
         return True

@@ -55,7 +55,7 @@ def mount_admin(app: FastAPI, settings: Settings) -> async_sessionmaker[AsyncSes
         authentication_backend=SuperuserAuth(
             settings=settings, app=app, sessions=sessions, path=ADMIN_PATH
         ),
-        audit_backend=LogAudit(),
+        audit_backend=LogAudit(sessions),
     )
     admin.add_view(user_admin(settings))
     admin.add_view(RoleAdmin)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.audit import record
 from ..core.config import Settings
 from ..core.db import end_read_transaction
 from ..core.security import (
@@ -38,6 +39,14 @@ class Login:
     second_factor: bool
 
 
+async def _failed(
+    session: AsyncSession, throttle: Throttle, key: str, *, email: str, actor_id: int | None
+) -> None:
+    await throttle.record_failure(key)
+    record(session, "auth.login_failed", actor_id=actor_id, email=email)
+    await session.commit()
+
+
 async def authenticate(
     session: AsyncSession,
     *,
@@ -63,25 +72,26 @@ async def authenticate(
     await end_read_transaction(session)
     if user is None:
         await in_hashing_thread(spend_password_check_time, password)
-        await throttle.record_failure(throttle_key)
+        await _failed(session, throttle, throttle_key, email=email, actor_id=None)
         raise IncorrectLoginError
     check = await in_hashing_thread(check_password, password, user.hashed_password)
     if not check.valid or not user.is_active:
-        await throttle.record_failure(throttle_key)
+        await _failed(session, throttle, throttle_key, email=email, actor_id=user.id)
         raise IncorrectLoginError
     second_factor = await has_second_factor(session, user_id=user.id)
     if second_factor:
         if otp is None:
             raise MfaRequiredError
         if not await accept_code_or_recovery_code(session, user_id=user.id, code=otp):
-            await throttle.record_failure(throttle_key)
+            await _failed(session, throttle, throttle_key, email=email, actor_id=user.id)
             raise IncorrectOneTimeCodeError
     await throttle.reset(throttle_key)
     if require_verified and not user.is_verified:
         raise EmailNotVerifiedError
     if check.new_hash is not None:
         user.hashed_password = check.new_hash
-        await session.commit()
+    # Committed with the login session the caller starts.
+    record(session, "auth.login", actor_id=user.id, target=("users", user.id))
     return Login(user=user, second_factor=second_factor)
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.audit import record
 from ..core.db import utc_now
 from ..core.security import hash_random_secret
 from ..users.models import User
@@ -90,12 +91,18 @@ async def list_api_keys(db: AsyncSession, *, user_id: int) -> Sequence[ApiKey]:
 
 
 async def _delete(db: AsyncSession, *conditions: ColumnElement[bool]) -> bool:
-    deleted = await db.scalar(
-        delete(ApiKey)
-        .where(*conditions)
-        .returning(ApiKey.id)
-        .execution_options(synchronize_session=False)
-    )
+    """Delete the key that meets `conditions`, with its audit event, and commit."""
+    deleted = (
+        await db.execute(
+            delete(ApiKey)
+            .where(*conditions)
+            .returning(ApiKey.id, ApiKey.user_id)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if deleted is not None:
+        key_id, user_id = deleted
+        record(db, "api_key.deleted", actor_id=user_id, target=("api_keys", key_id))
     await db.commit()
     return deleted is not None
 

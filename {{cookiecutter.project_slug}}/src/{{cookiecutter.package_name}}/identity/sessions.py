@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.audit import record
 from ..core.config import Settings
 from ..core.db import utc_now
 from ..core.security import hash_random_secret
@@ -151,6 +152,8 @@ async def _end(db: AsyncSession, login: LoginSession) -> None:
 async def end_session(db: AsyncSession, *, user_id: int, session_id: int) -> bool:
     """End one of `user_id`'s sessions; False when they have none with this id."""
     ended = await db.scalar(_END, {"user_id": user_id, "sid": session_id})
+    if ended is not None:
+        record(db, "session.ended", actor_id=user_id, target=("login_sessions", session_id))
     await db.commit()
     return ended is not None
 

@@ -14,6 +14,7 @@ import segno
 from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.audit import record
 from ..core.db import utc_now
 from ..core.security import hash_random_secret
 from ..users.models import User
@@ -131,6 +132,8 @@ async def confirm(session: AsyncSession, *, credential: TotpCredential, code: st
         for recovery in codes
     )
     credential.confirmed_at = utc_now()
+    user_id = credential.user_id
+    record(session, "totp.enabled", actor_id=user_id, target=("users", user_id))
     await session.commit()
     return codes
 
@@ -152,4 +155,5 @@ async def accept_code_or_recovery_code(session: AsyncSession, *, user_id: int, c
 async def disable(session: AsyncSession, *, user_id: int) -> None:
     await session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user_id))
     await session.execute(delete(TotpCredential).where(TotpCredential.user_id == user_id))
+    record(session, "totp.disabled", actor_id=user_id, target=("users", user_id))
     await session.commit()

@@ -45,10 +45,11 @@ async def read_roles(session: SessionDep, _: RoleManager, known: PermissionsDep)
 
 @router.post("/roles", status_code=status.HTTP_201_CREATED, responses=_MANAGERS_ONLY | _CHANGED)
 async def create(
-    session: SessionDep, _: RoleManager, known: PermissionsDep, role_in: RoleCreate
+    session: SessionDep, manager: RoleManager, known: PermissionsDep, role_in: RoleCreate
 ) -> RolePublic:
     role = await create_role(
         session,
+        actor_id=manager.id,
         name=role_in.name,
         description=role_in.description,
         permissions=role_in.permissions,
@@ -64,12 +65,17 @@ async def read(role: ManagedRole, known: PermissionsDep) -> RolePublic:
 
 @router.patch("/roles/{role_id:int}", responses=_MANAGED | _CHANGED)
 async def update(
-    session: SessionDep, role: ManagedRole, known: PermissionsDep, role_in: RoleUpdate
+    session: SessionDep,
+    manager: RoleManager,
+    role: ManagedRole,
+    known: PermissionsDep,
+    role_in: RoleUpdate,
 ) -> RolePublic:
     """Change what was sent; the role's holders have its new permissions from their next
     request. Built-in roles (admin, member) cannot be changed."""
     updated = await update_role(
         session,
+        actor_id=manager.id,
         role=role,
         name=role_in.name,
         description=role_in.description,
@@ -85,17 +91,18 @@ async def update(
     response_class=Response,
     responses=_MANAGED | error_responses(status.HTTP_409_CONFLICT),
 )
-async def delete(session: SessionDep, role: ManagedRole) -> None:
+async def delete(session: SessionDep, manager: RoleManager, role: ManagedRole) -> None:
     """Delete a role made at run time; its holders lose it at their next request."""
-    await delete_role(session, role=role)
+    await delete_role(session, actor_id=manager.id, role=role)
 
 
 @router.put("/users/{user_id:int}/roles", responses=_MANAGED | _CHANGED)
 async def set_user_roles(
-    session: SessionDep, _: RoleManager, user_id: ResourceId, roles_in: UserRolesUpdate
+    session: SessionDep, manager: RoleManager, user_id: ResourceId, roles_in: UserRolesUpdate
 ) -> UserPublic:
     """Give the user exactly these roles, from their next request on. The last active admin
     keeps admin."""
     user = await get_existing_user(session, user_id=user_id)
     roles = await roles_named(session, roles_in.roles, field="roles")
-    return UserPublic.model_validate(await set_roles(session, user=user, roles=roles))
+    changed = await set_roles(session, actor_id=manager.id, user=user, roles=roles)
+    return UserPublic.model_validate(changed)

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.audit import record
 from ..core.exceptions import FieldRefusedError
 from .exceptions import (
     BuiltInRoleError,
@@ -66,8 +67,12 @@ def _check_permissions(permissions: Collection[str], known: Collection[str]) -> 
         )
 
 
-async def _commit_role(session: AsyncSession) -> None:
+async def _commit_role(session: AsyncSession, role: Role, action: str, *, actor_id: int) -> None:
+    """Write the role and its audit event, or neither: a name already taken is a 409."""
     try:
+        await session.flush()
+        details = {"name": role.name, "permissions": role.permissions}
+        record(session, action, actor_id=actor_id, target=("roles", role.id), **details)
         await session.commit()
     except IntegrityError:
         await session.rollback()
@@ -77,6 +82,7 @@ async def _commit_role(session: AsyncSession) -> None:
 async def create_role(
     session: AsyncSession,
     *,
+    actor_id: int,
     name: str,
     description: str,
     permissions: Collection[str],
@@ -85,13 +91,14 @@ async def create_role(
     _check_permissions(permissions, known)
     role = Role(name=name, description=description, permissions=sorted(set(permissions)))
     session.add(role)
-    await _commit_role(session)
+    await _commit_role(session, role, "role.created", actor_id=actor_id)
     return role
 
 
 async def update_role(
     session: AsyncSession,
     *,
+    actor_id: int,
     role: Role,
     name: str | None,
     description: str | None,
@@ -109,13 +116,14 @@ async def update_role(
         role.name = name
     if description is not None:
         role.description = description
-    await _commit_role(session)
+    await _commit_role(session, role, "role.updated", actor_id=actor_id)
     return role
 
 
-async def delete_role(session: AsyncSession, *, role: Role) -> None:
+async def delete_role(session: AsyncSession, *, actor_id: int, role: Role) -> None:
     if role.is_built_in:
         raise BuiltInRoleError
+    record(session, "role.deleted", actor_id=actor_id, target=("roles", role.id), name=role.name)
     await session.delete(role)
     await session.commit()
 
@@ -133,10 +141,16 @@ async def refuse_losing_last_admin(session: AsyncSession, *, user: User) -> None
         raise LastAdminError
 
 
-async def set_roles(session: AsyncSession, *, user: User, roles: Sequence[Role]) -> User:
-    """Give `user` exactly `roles`; they apply from the user's next request."""
+async def set_roles(
+    session: AsyncSession, *, actor_id: int | None, user: User, roles: Sequence[Role]
+) -> User:
+    """Give `user` exactly `roles`; they apply from the user's next request. `actor_id` is
+    None for the command line."""
     if not any(role.name == ADMIN for role in roles):
         await refuse_losing_last_admin(session, user=user)
+    before = user.role_names
     user.roles = sorted(set(roles), key=lambda role: role.id)
+    changes = {"before": before, "after": user.role_names}
+    record(session, "user.roles_changed", actor_id=actor_id, target=("users", user.id), **changes)
     await session.commit()
     return user

@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.audit import record
 from ..core.config import Settings
 from ..core.db import end_read_transaction
 from ..core.pagination import PageParams, Paginated, paginate
@@ -132,6 +133,8 @@ async def set_active(session: AsyncSession, *, user: User, is_active: bool, acti
     if not is_active:
         await _refuse_lockout(session, user=user, acting=acting)
     user.is_active = is_active
+    action = "user.reactivated" if is_active else "user.deactivated"
+    record(session, action, actor_id=acting.id, target=("users", user.id))
     await session.commit()
     return user
 
@@ -139,5 +142,6 @@ async def set_active(session: AsyncSession, *, user: User, is_active: bool, acti
 async def delete_user(session: AsyncSession, *, user: User, acting: User) -> None:
     """Delete `user` and (by the foreign keys' ON DELETE CASCADE) everything they own."""
     await _refuse_lockout(session, user=user, acting=acting)
+    record(session, "user.deleted", actor_id=acting.id, target=("users", user.id), email=user.email)
     await session.delete(user)
     await session.commit()
