@@ -7,7 +7,7 @@ from typing import Any
 import pyotp
 from fastapi.testclient import TestClient
 
-from ..factories import UserFactory, api_key_headers
+from ..factories import TodoFactory, UserFactory, api_key_headers
 
 EVENTS = "/api/v1/audit-events"
 TOKEN = "/api/v1/auth/token"
@@ -113,3 +113,17 @@ def test_only_audit_read_reads_the_trail_and_nothing_changes_it(
         )
     assert client.get(EVENTS, headers=admin, params={"target_id": 0}).status_code == 422
     assert _events(client, admin, action="no.such") == []
+
+
+def test_deleting_someone_elses_row_is_recorded_and_ones_own_is_not(
+    client: TestClient, users: UserFactory, todos: TodoFactory
+) -> None:
+    root = users.create(roles=("admin",))
+    admin = users.login_headers(client, root)
+    owner = users.create()
+    theirs, mine = todos.create(owner), todos.create(root)
+    assert client.delete(f"/api/v1/todos/{theirs.id}", headers=admin).status_code == 204
+    assert client.delete(f"/api/v1/todos/{mine.id}", headers=admin).status_code == 204
+    [deleted] = _events(client, admin, action="todos.deleted")
+    assert (deleted["actor_id"], deleted["target_id"]) == (root.id, theirs.id)
+    assert deleted["details"] == {"owner": owner.id}

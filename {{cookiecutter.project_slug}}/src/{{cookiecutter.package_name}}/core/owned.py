@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from .audit import record
 from .exceptions import DomainError
 from .models import OwnedMixin
 from .pagination import PageParams, Paginated, paginate
@@ -77,6 +78,7 @@ class Owned(Generic[ModelT]):
     def __init__(self, model: type[ModelT], *, not_found: type[DomainError]) -> None:
         self.model = model
         self.not_found = not_found
+        self.table = inspect(model).local_table.name
         self.by_id = select(model).where(model.id == bindparam("row_id"))
         self.newest_first = (
             select(model)
@@ -151,6 +153,12 @@ class Owned(Generic[ModelT]):
         await session.commit()
         return row
 
-    async def delete(self, session: AsyncSession, *, row: ModelT) -> None:
+    async def delete(self, session: AsyncSession, *, row: ModelT, actor_id: int) -> None:
+        """Delete the row; someone else's (reached with `<resource>:write-any`) leaves an
+        event in the audit trail."""
+        if actor_id != row.owner_id:
+            target = (self.table, row.id)
+            action = f"{self.table}.deleted"
+            record(session, action, actor_id=actor_id, target=target, owner=row.owner_id)
         await session.delete(row)
         await session.commit()

@@ -60,8 +60,8 @@ async def update(session: SessionDep, todo: TodoToChange, todo_in: TodoUpdate) -
     response_class=Response,
     responses=_NOT_FOUND,
 )
-async def delete(session: SessionDep, todo: TodoToChange) -> None:
-    await TODOS.delete(session, row=todo)
+async def delete(session: SessionDep, user: Writer, todo: TodoToChange) -> None:
+    await TODOS.delete(session, row=todo, actor_id=user.id)
 
 
 @router.post("/export", status_code=status.HTTP_202_ACCEPTED)
