@@ -1,9 +1,12 @@
+import time
+
+import pyotp
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.admin.auth import SESSION_COOKIE
 from {{ cookiecutter.package_name }}.users.models import User
 
-from ..factories import UserFactory
+from ..factories import DEFAULT_PASSWORD, UserFactory
 from .conftest import LOGIN, SITE, AdminClientFactory, log_in
 
 TOKEN = "/api/v1/auth/token"
@@ -107,3 +110,21 @@ def test_a_method_the_admin_does_not_serve_is_405_naming_those_it_does(
     response = admin_client_with().delete(LOGIN)
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD, POST"
+
+
+def test_an_admin_with_a_second_factor_logs_in_with_its_code(
+    admin_client_with: AdminClientFactory, users: UserFactory
+) -> None:
+    client = admin_client_with()
+    assert 'name="otp"' in client.get(LOGIN).text
+    admin = users.create(roles=("admin",))
+    login = users.login_headers(client, admin)
+    secret = client.post("/api/v1/users/me/totp", headers=login).json()["secret"]
+    code = pyotp.TOTP(secret).at(time.time() - 30)
+    client.post("/api/v1/users/me/totp/confirm", headers=login, json={"code": code})
+    form = {"username": admin.email, "password": DEFAULT_PASSWORD}
+    assert client.post(LOGIN, data=form).status_code == 400  # the password alone
+    assert client.post(LOGIN, data=form | {"otp": code}).status_code == 400  # a spent code
+    now = client.post(LOGIN, data=form | {"otp": pyotp.TOTP(secret).now()}, follow_redirects=False)
+    assert now.status_code == 302
+    assert SESSION_COOKIE in client.cookies

@@ -9,7 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 
-from ..auth.exceptions import EmailNotVerifiedError, IncorrectLoginError, MfaRequiredError
+from ..auth.exceptions import (
+    EmailNotVerifiedError,
+    IncorrectLoginError,
+    IncorrectOneTimeCodeError,
+    MfaRequiredError,
+)
 from ..auth.service import authenticate
 from ..core.config import Settings
 from ..infra.context import context_of
@@ -57,10 +62,14 @@ class SuperuserAuth(AuthenticationBackend):
                     client=request.client.host if request.client else "unknown",
                     throttle=context_of(self.app).login_throttle,
                     require_verified=self.settings.email_verification_required,
+                    otp=str(form.get("otp", "")).strip() or None,
                 )
-            except (IncorrectLoginError, EmailNotVerifiedError, MfaRequiredError):
-                # The login form asks for no one-time code: an account with a second factor
-                # signs in to the API, not here (yet).
+            except (
+                IncorrectLoginError,
+                IncorrectOneTimeCodeError,
+                EmailNotVerifiedError,
+                MfaRequiredError,
+            ):
                 return False
             if not login.user.is_admin:
                 return False

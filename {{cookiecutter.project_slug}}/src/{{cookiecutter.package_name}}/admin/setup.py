@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI, status
 from sqladmin import Admin
@@ -21,6 +22,8 @@ from .csrf import SameOriginMiddleware
 from .views import RoleAdmin, owned_model_view, user_admin
 
 ADMIN_PATH = "/admin"
+# Ours first, then sqladmin's: the login page asks for a one-time code too.
+TEMPLATES = Path(__file__).parent / "templates"
 THROTTLED_MESSAGE = "Too many failed logins; try again in {seconds} seconds."
 
 
@@ -48,6 +51,7 @@ def mount_admin(app: FastAPI, settings: Settings) -> async_sessionmaker[AsyncSes
     sessions = async_sessionmaker(expire_on_commit=False)
     admin = ThrottledLoginAdmin(
         app,
+        templates_dir=str(TEMPLATES),
         session_maker=sessions,
         base_url=ADMIN_PATH,
         title=f"{app.title} admin",
