@@ -26,7 +26,9 @@ SEED = "20261122"
 # are not scopes the app declares (422), and an account holds at most 50 keys (409); a role's
 # permissions and a user's roles that fit their strings are not names the app has (422); a
 # one-time code that fits its string is not the current one (422), and wrong ones are
-# throttled (429).
+# throttled (429); an If-None-Match or If-Match that fits its string may name the current
+# version (304) or not (412), and an Idempotency-Key may come again with another body (422)
+# or while its first request runs (409).
 CONFIG = """
 [[operations]]
 include-operation-id = ["auth-reset-password", "auth-verify-email"]
@@ -47,6 +49,18 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
 [[operations]]
 include-operation-id = ["roles-update", "roles-set-user-roles"]
 checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409", "422"]
+
+[[operations]]
+include-operation-id = ["todos-read-page", "todos-read"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "304", "404"]
+
+[[operations]]
+include-operation-id = ["todos-create", "todos-export"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "409", "422"]
+
+[[operations]]
+include-operation-id = ["todos-update", "todos-delete"]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "404", "409", "412", "422"]
 
 [[operations]]
 include-operation-id = ["totp-confirm-enrolment", "totp-turn-off"]

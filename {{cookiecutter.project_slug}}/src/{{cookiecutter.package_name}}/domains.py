@@ -13,6 +13,7 @@ from .core.domain import Domain, JobFunction, Permission
 {%- if admin %}
 from .core.models import OwnedMixin
 {%- endif %}
+from .idempotency import domain as idempotency
 from .identity import domain as identity
 from .jobs import domain as jobs
 from .roles import domain as roles
@@ -26,6 +27,7 @@ DOMAINS: tuple[Domain, ...] = (
     accounts,
     roles,
     audit,
+    idempotency,
     jobs,
     todos,
 )

@@ -200,7 +200,7 @@ class OwnedModelView(ModelView):
 
 def owned_model_view(model: type[OwnedMixin]) -> type[ModelView]:
     """The admin pages of `model`, an owned resource a domain lists in `admin_models`."""
-    mixin_columns = {"id", "owner_id", "created_at", "updated_at"}
+    mixin_columns = {"id", "owner_id", "version", "created_at", "updated_at"}
     own = [column for column in inspect(model).columns if column.key not in mixin_columns]
     text = [column.key for column in own if isinstance(column.type, String | SAText)]
     flags = [column.key for column in own if isinstance(column.type, Boolean)]

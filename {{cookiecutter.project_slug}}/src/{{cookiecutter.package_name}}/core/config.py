@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # successful ones stay out of the access log unless this is on. Failures are logged.
     access_log_probes: bool = False
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # Changes (PATCH, DELETE) of a resource must send If-Match with its ETag: 428 without.
+    require_if_match: bool = False
+    # How long the answer to a request with an Idempotency-Key is kept for its retries.
+    idempotency_key_hours: int = Field(default=24, ge=1, le=30 * 24)
     login_max_failures: int = Field(default=5, ge=1)
     # Permissions that take a second factor: whoever holds one of them acts with only the
     # members' permissions until they log in with a one-time code (TOTP).

@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException
 
 from .db import DRIVER_CONNECTION_ERRORS
@@ -38,6 +39,12 @@ async def _database_unavailable(_request: Request, exc: Exception) -> JSONRespon
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         headers={"Retry-After": "5"},
     )
+
+
+async def _changed_meanwhile(_request: Request, _exc: Exception) -> JSONResponse:
+    """A versioned row was changed by another request between this one's read and write."""
+    detail = "The resource was changed by another request at the same time: fetch it again"
+    return JSONResponse({"detail": detail}, status_code=status.HTTP_409_CONFLICT)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -77,6 +84,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StaleDataError, _changed_meanwhile)
     for database_down in (
         OperationalError,
         InterfaceError,

@@ -80,6 +80,7 @@ class Owned(Generic[ModelT]):
         self.not_found = not_found
         self.table = inspect(model).local_table.name
         self.by_id = select(model).where(model.id == bindparam("row_id"))
+        self.by_id_for_update = self.by_id.with_for_update()
         self.newest_first = (
             select(model)
             .where(model.owner_id == bindparam("owner_id"))
@@ -107,9 +108,13 @@ class Owned(Generic[ModelT]):
             }
             raise RequestValidationError([error])
 
-    async def get(self, session: AsyncSession, *, owner_id: int | None, row_id: int) -> ModelT:
-        """The row of `owner_id` with this id; with `owner_id` None, anyone's."""
-        row = await session.scalar(self.by_id, {"row_id": row_id})
+    async def get(
+        self, session: AsyncSession, *, owner_id: int | None, row_id: int, for_update: bool = False
+    ) -> ModelT:
+        """The row of `owner_id` with this id; with `owner_id` None, anyone's. `for_update`
+        locks it until the commit (PostgreSQL; SQLite has one writer at a time)."""
+        statement = self.by_id_for_update if for_update else self.by_id
+        row = await session.scalar(statement, {"row_id": row_id})
         if row is None or (owner_id is not None and row.owner_id != owner_id):
             raise self.not_found
         return row

@@ -16,7 +16,9 @@ _DESCRIPTIONS = {
     status.HTTP_403_FORBIDDEN: "Not allowed for this user",
     status.HTTP_404_NOT_FOUND: "No such resource among the caller's",
     status.HTTP_409_CONFLICT: "Conflicts with an existing resource",
+    status.HTTP_412_PRECONDITION_FAILED: "The resource has changed since the ETag sent",
     status.HTTP_413_CONTENT_TOO_LARGE: "Request body too large",
+    status.HTTP_428_PRECONDITION_REQUIRED: "This server requires If-Match on changes",
     status.HTTP_429_TOO_MANY_REQUESTS: "Too many attempts; see Retry-After",
     status.HTTP_503_SERVICE_UNAVAILABLE: "The database is unavailable; retry later",
 }

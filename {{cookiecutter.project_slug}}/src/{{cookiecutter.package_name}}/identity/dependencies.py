@@ -10,8 +10,9 @@ keys) need a login.
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.api import API_PREFIX
 from ..core.config import Settings
@@ -39,25 +40,43 @@ _oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
+# The scope key of the request's caller, once looked up (an ASGI extension key of ours).
+_CALLER = "app.caller"
+
+
+async def caller_of_request(
+    request: Request, session: AsyncSession, settings: Settings
+) -> LoginCaller | KeyCaller | None:
+    """Whom the request's bearer token (an access token or an API key) names, if anyone:
+    looked up once per request, whoever asks first."""
+    if _CALLER in request.scope:
+        known: LoginCaller | KeyCaller | None = request.scope[_CALLER]
+        return known
+    token = await _oauth2_scheme(request)
+    caller: LoginCaller | KeyCaller | None = None
+    if token is not None and looks_like_api_key(token):
+        caller = await caller_of_api_key(session, token)
+    elif token is not None:
+        caller = await caller_of_access_token(session, token, settings=settings)
+    request.scope[_CALLER] = caller
+    return caller
+
+
 async def get_caller(
     security_scopes: SecurityScopes,
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     token: Annotated[str | None, Depends(_oauth2_scheme)],
 ) -> LoginCaller | KeyCaller:
     if token is None:
         raise MissingCredentialsError
-    if looks_like_api_key(token):
-        key_caller = await caller_of_api_key(session, token)
-        if key_caller is None:
-            raise InvalidCredentialsError
-        needed = security_scopes.scopes
-        if not needed or not key_caller.scopes.issuperset(needed):
-            raise InsufficientScopeError(needed)
-        return key_caller
-    caller = await caller_of_access_token(session, token, settings=settings)
+    caller = await caller_of_request(request, session, settings)
     if caller is None:
         raise InvalidCredentialsError
+    needed = security_scopes.scopes
+    if isinstance(caller, KeyCaller) and (not needed or not caller.scopes.issuperset(needed)):
+        raise InsufficientScopeError(needed)
     return caller
 
 

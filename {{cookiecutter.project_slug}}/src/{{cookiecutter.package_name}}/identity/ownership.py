@@ -3,8 +3,9 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Request
 
+from ..core.conditional import answer_with, evaluate_preconditions
 from ..core.domain import Access
 from ..core.owned import ModelT, Owned
 from ..core.schemas import MAX_DB_INT
@@ -19,9 +20,14 @@ def owned_by_caller(
 ) -> Callable[..., Awaitable[ModelT]]:
     """A dependency that reads the path parameter `id_name` and returns the caller's row with
     that id (someone else's is a 404, like a missing one). The caller needs `access.own`; with
-    `access.anyone` too, anyone's row is theirs to reach."""
+    `access.anyone` too, anyone's row is theirs to reach.
+
+    The row is what the answer represents (its ETag), and the request's preconditions are
+    evaluated against it; a request that changes it locks it first (on PostgreSQL), so the
+    `If-Match` it passed still holds when the change is made."""
 
     async def caller_reaches(
+        request: Request,
         session: SessionDep,
         known: PermissionsDep,
         settings: SettingsDep,
@@ -30,6 +36,10 @@ def owned_by_caller(
     ) -> ModelT:
         anyone = access.anyone in caller_permissions(caller, known, settings)
         owner_id = None if anyone else caller.user.id
-        return await owned.get(session, owner_id=owner_id, row_id=row_id)
+        changing = request.method not in {"GET", "HEAD"}
+        row = await owned.get(session, owner_id=owner_id, row_id=row_id, for_update=changing)
+        evaluate_preconditions(request, row, require_if_match=settings.require_if_match)
+        answer_with(request, row)
+        return row
 
     return caller_reaches

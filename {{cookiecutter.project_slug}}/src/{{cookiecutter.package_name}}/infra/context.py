@@ -70,8 +70,21 @@ async def _settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
+_SHARED_SESSION = "app.session"
+
+
+def share_session(request: Request, session: AsyncSession) -> None:
+    """Have the request's handler use `session`, which the caller opened and will close (the
+    one of a transaction that ends after the handler, as an idempotent request's does)."""
+    request.scope[_SHARED_SESSION] = session
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, from the engine the application opened at start-up."""
+    shared: AsyncSession | None = request.scope.get(_SHARED_SESSION)
+    if shared is not None:
+        yield shared
+        return
     async with context_of(request.app).session_factory() as session:
         yield session
 

@@ -2,10 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
+from ..core.conditional import answer_with
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
+from ..idempotency.route import IdempotentRoute
 from ..infra.context import SessionDep
 from ..jobs.dependencies import StartJob
 from ..jobs.schemas import JobPublic
@@ -16,7 +18,10 @@ from .service import TODOS, list_todos
 EXPORT_JOB = "todos.export"
 
 router = APIRouter(
-    prefix="/todos", tags=["todos"], responses=error_responses(status.HTTP_401_UNAUTHORIZED)
+    prefix="/todos",
+    tags=["todos"],
+    responses=error_responses(status.HTTP_401_UNAUTHORIZED),
+    route_class=IdempotentRoute,
 )
 
 # Ids are `:int`: only digits reach the id routes, so a word in their place is another
@@ -26,8 +31,12 @@ _TOO_LARGE = error_responses(status.HTTP_413_CONTENT_TOO_LARGE)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=_TOO_LARGE)
-async def create(session: SessionDep, user: Writer, todo_in: TodoCreate) -> TodoPublic:
-    return TodoPublic.model_validate(await TODOS.create(session, owner_id=user.id, values=todo_in))
+async def create(
+    request: Request, session: SessionDep, user: Writer, todo_in: TodoCreate
+) -> TodoPublic:
+    todo = await TODOS.create(session, owner_id=user.id, values=todo_in)
+    answer_with(request, todo)
+    return TodoPublic.model_validate(todo)
 
 
 @router.get("")
