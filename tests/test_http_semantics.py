@@ -1,9 +1,13 @@
-"""Safe retries and optimistic concurrency against the defaults bake served by gunicorn (two
-workers) on PostgreSQL, with clients racing from threads: retries with one Idempotency-Key
-create exactly one row, and of two editors holding the same ETag one wins and one gets 412."""
+"""Safe retries, optimistic concurrency and stable paging against the defaults bake served by
+gunicorn (two workers) on PostgreSQL, with clients racing from threads: retries with one
+Idempotency-Key create exactly one row, of two editors holding the same ETag one wins and one
+gets 412, and a walk through a list by its `Link` headers while another client inserts and
+deletes sees every surviving row exactly once."""
 
 from __future__ import annotations
 
+import random
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -99,3 +103,40 @@ def test_of_two_editors_with_the_same_etag_one_wins_and_one_gets_412(api: httpx.
         now = api.get(url, headers=login)
         assert now.json()["title"] == won.json()["title"]
         assert now.headers["etag"] == won.headers["etag"] != tag
+
+
+def _next_link(response: httpx.Response) -> str | None:
+    found = re.search(r'<([^>]*)>; rel="next"', response.headers.get("link", ""))
+    return found.group(1) if found else None
+
+
+def test_a_walk_by_cursor_sees_every_surviving_row_once_while_another_client_writes(
+    api: httpx.Client,
+) -> None:
+    headers = register_and_login(api, "edsger@example.com")
+    originals = [
+        api.post(TODOS, headers=headers, json={"title": f"Todo {n}"}).json()["id"]
+        for n in range(60)
+    ]
+    doomed = set(random.Random(20261207).sample(originals, 15))
+
+    def meanwhile() -> None:
+        with httpx.Client(base_url=api.base_url, timeout=30) as other:
+            for number, row_id in enumerate(sorted(doomed)):
+                assert other.delete(f"{TODOS}/{row_id}", headers=headers).status_code == 204
+                created = other.post(TODOS, headers=headers, json={"title": f"New {number}"})
+                assert created.status_code == 201
+
+    seen: list[int] = []
+    with ThreadPoolExecutor(1) as pool:
+        writer = pool.submit(meanwhile)
+        url: str | None = f"{TODOS}?limit=4"
+        while url is not None:
+            page = api.get(url, headers=headers)
+            assert page.status_code == 200, page.text
+            seen += [item["id"] for item in page.json()["items"]]
+            url = _next_link(page)
+        writer.result()
+    assert len(seen) == len(set(seen)), "a row was seen twice"
+    assert set(originals) - doomed <= set(seen), "a surviving row was skipped"
+    print(f"walked {len(seen)} rows in pages of 4 while 15 were deleted and 15 inserted")

@@ -120,7 +120,8 @@ def test_list_is_newest_first_and_paginated(
 
 def test_list_defaults_to_twenty(client: TestClient, auth_headers: dict[str, str]) -> None:
     body = client.get(TODOS, headers=auth_headers).json()
-    assert body == {"items": [], "total": 0, "limit": 20, "offset": 0}
+    empty = {"items": [], "total": 0, "limit": 20, "offset": 0}
+    assert body == {**empty, "next_cursor": None, "prev_cursor": None}
 
 
 @pytest.mark.parametrize("value", [True, False])

@@ -19,6 +19,7 @@ from sqlalchemy import inspect
 
 from .exceptions import DomainError
 from .models import OwnedMixin
+from .pagination import KeysetPage
 from .responses import error_responses
 
 ETAG = "ETag"
@@ -149,6 +150,10 @@ _IF_MATCH = _header_parameter(
 _TAGGED = {
     "headers": {ETAG: {"description": "The tag of this version", "schema": {"type": "string"}}}
 }
+_LINKS = {
+    "description": 'The pages beside this one (RFC 8288): rel="next" and rel="prev"',
+    "schema": {"type": "string"},
+}
 _NOT_MODIFIED = {"description": "Not modified: the copy the client has is current", **_TAGGED}
 
 
@@ -168,6 +173,11 @@ def _documented(
     return responses, {}
 
 
+def success_is_a_row_or_page(methods: set[str], status_code: int | None) -> bool:
+    """Whether the route's success is tagged: a read, a change, or a creation (a 201)."""
+    return bool(methods & {"GET", "PATCH"}) or status_code == status.HTTP_201_CREATED
+
+
 class ConditionalRoute(APIRoute):
     """A route whose answers carry entity tags, and whose GETs answer 304 when the client's
     tag is current; the OpenAPI document says so."""
@@ -177,9 +187,13 @@ class ConditionalRoute(APIRoute):
         responses, extra = _documented(methods, dict(kwargs.get("responses") or {}))
         kwargs["responses"] = responses
         super().__init__(path, endpoint, **kwargs)
-        status_code = self.status_code or status.HTTP_200_OK
-        if "DELETE" not in methods:
-            self.responses.setdefault(status_code, {}).update(_TAGGED)
+        success = self.responses.setdefault(self.status_code or status.HTTP_200_OK, {})
+        headers = success["headers"] = dict(success.get("headers", {}))
+        if success_is_a_row_or_page(methods, self.status_code):
+            headers.update(_TAGGED["headers"])
+        model = self.response_model
+        if isinstance(model, type) and issubclass(model, KeysetPage):
+            headers["Link"] = _LINKS
         self.openapi_extra = {**(self.openapi_extra or {}), **extra}
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

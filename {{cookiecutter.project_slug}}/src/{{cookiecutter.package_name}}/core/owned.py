@@ -3,19 +3,29 @@ else's answers exactly like a missing one), the owner's rows newest first, creat
 for its owner, updating it, deleting it, and refusing a reference to a row the owner does
 not own. A domain states only its own fields and rules."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, bindparam, inspect, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    inspect,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from .audit import record
 from .exceptions import DomainError
 from .models import OwnedMixin
-from .pagination import PageParams, Paginated, paginate
+from .pagination import Cursor, PageParams, Paginated, paginate
 
 ModelT = TypeVar("ModelT", bound=OwnedMixin)
 
@@ -68,6 +78,30 @@ async def unowned_reference(
     return None
 
 
+def _keyset_pages(
+    statement: Select[Any], model: type[OwnedMixin]
+) -> tuple[Select[Any], Select[Any]]:
+    """`statement` (newest first) from a place on: the rows after it, and the rows before it
+    (oldest first, to be reversed), each one more than a page to tell whether there are
+    more. The plain `created_at` bound lets the owner's index start at the place, where the
+    row comparison alone would be checked row by row."""
+    created = bindparam("cursor_created", type_=model.created_at.type)
+    row_id = bindparam("cursor_id", type_=Integer())
+    place, cursor = tuple_(model.created_at, model.id), tuple_(created, row_id)
+    after = statement.where(and_(model.created_at <= created, place < cursor))
+    before = (
+        statement.where(and_(model.created_at >= created, place > cursor))
+        .order_by(None)
+        .order_by(model.created_at, model.id)
+    )
+    limit = bindparam("page_limit", type_=Integer())
+    return after.limit(limit), before.limit(limit)
+
+
+def _place(row: OwnedMixin, *, backwards: bool = False) -> str:
+    return Cursor(row.created_at, row.id, backwards).encode()
+
+
 class Owned(Generic[ModelT]):
     """The owned rows of `model`; `not_found` is raised for a missing or foreign one.
 
@@ -86,6 +120,8 @@ class Owned(Generic[ModelT]):
             .where(model.owner_id == bindparam("owner_id"))
             .order_by(model.created_at.desc(), model.id.desc())
         )
+        # Each list statement's keyset pages, built at its first keyset page.
+        self._keyset: dict[Select[Any], tuple[Select[Any], Select[Any]]] = {}
         # A null in an update clears these; for NOT NULL columns it leaves them unchanged.
         self.clearable = frozenset(
             column.key for column in inspect(model).columns if column.nullable
@@ -128,9 +164,63 @@ class Owned(Generic[ModelT]):
         statement: Select[ModelT] | None = None,
         **params: Any,
     ) -> Paginated[ModelT]:
-        """A page of the owner's rows of `statement` (by default `newest_first`)."""
+        """A page of the owner's rows of `statement` (by default `newest_first`): at an
+        offset, or from a cursor; either has the cursors to the pages beside it."""
         statement = self.newest_first if statement is None else statement
-        return await paginate(session, statement, page, owner_id=owner_id, **params)
+        if page.cursor is not None:
+            return await self._keyset_page(
+                session, statement, page.cursor, page.limit, owner_id=owner_id, **params
+            )
+        found = await paginate(session, statement, page, owner_id=owner_id, **params)
+        items = found.items
+        more = found.total is not None and page.offset + len(items) < found.total
+        return Paginated(
+            items=items,
+            total=found.total,
+            limit=page.limit,
+            offset=page.offset,
+            next_cursor=_place(items[-1]) if items and more else None,
+            prev_cursor=_place(items[0], backwards=True) if items and page.offset else None,
+        )
+
+    async def _keyset_page(
+        self,
+        session: AsyncSession,
+        statement: Select[ModelT],
+        cursor: Cursor,
+        limit: int,
+        **params: Any,
+    ) -> Paginated[ModelT]:
+        if statement not in self._keyset:
+            self._keyset[statement] = _keyset_pages(statement, self.model)
+        after, before = self._keyset[statement]
+        bounds = {
+            "cursor_created": cursor.created_at,
+            "cursor_id": cursor.row_id,
+            "page_limit": limit + 1,
+        }
+        rows: Sequence[ModelT] = (
+            await session.scalars(before if cursor.backwards else after, {**params, **bounds})
+        ).all()
+        more = len(rows) > limit
+        items = list(reversed(rows[:limit])) if cursor.backwards else list(rows[:limit])
+        if not items:
+            # Past the end there is only the way back, to the page that ends (or starts) with
+            # the cursor's row: ids are integers, so none comes between it and the next one.
+            step = 1 if cursor.backwards else -1
+            back = Cursor(cursor.created_at, cursor.row_id + step, not cursor.backwards).encode()
+            next_cursor, prev_cursor = (back, None) if cursor.backwards else (None, back)
+        else:
+            next_cursor = _place(items[-1]) if more or cursor.backwards else None
+            prev_cursor = _place(items[0], backwards=True) if more or not cursor.backwards else None
+        return Paginated(
+            items=items,
+            total=None,
+            limit=limit,
+            offset=None,
+            next_cursor=next_cursor,
+            prev_cursor=prev_cursor,
+        )
 
     async def all(self, session: AsyncSession, *, owner_id: int) -> list[ModelT]:
         """Every row of the owner, newest first (for exports, which are not paginated)."""

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from ..core.conditional import answer_with
-from ..core.pagination import PageParamsDep
+from ..core.pagination import KeysetPageDep
 from ..core.responses import error_responses
 from ..idempotency.route import IdempotentRoute
 from ..infra.context import SessionDep
@@ -43,14 +43,13 @@ async def create(
 async def read_page(
     session: SessionDep,
     user: Reader,
-    page: PageParamsDep,
+    page: KeysetPageDep,
     completed: Annotated[
         bool | None, Query(description="Only todos whose completed is this.")
     ] = None,
 ) -> TodosPublic:
-    return TodosPublic.model_validate(
-        await list_todos(session, owner_id=user.id, page=page, completed=completed)
-    )
+    todos = await list_todos(session, owner_id=user.id, page=page.params, completed=completed)
+    return page.answer(TodosPublic, todos)
 
 
 @router.get("/{todo_id:int}", responses=_NOT_FOUND)

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..core.pagination import Page
+from ..core.pagination import KeysetPage
 from ..core.schemas import RequestBody, Text
 from .models import TITLE_MAX_LENGTH
 
@@ -37,5 +37,5 @@ class TodoPublic(BaseModel):
     updated_at: datetime
 
 
-class TodosPublic(Page[TodoPublic]):
+class TodosPublic(KeysetPage[TodoPublic]):
     pass
