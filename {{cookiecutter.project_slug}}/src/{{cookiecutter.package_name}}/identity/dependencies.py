@@ -10,13 +10,14 @@ keys) need a login.
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Security
+from fastapi import Depends, Response, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.api import API_PREFIX
 from ..core.config import Settings
 from ..core.domain import Permission
-from ..infra.context import PermissionsDep, SessionDep, SettingsDep
+from ..infra.context import PermissionsDep, RateLimitsDep, SessionDep, SettingsDep
 from ..users.models import User
 from .api_keys import KeyCaller, caller_of_api_key, looks_like_api_key
 from .exceptions import (
@@ -39,11 +40,8 @@ _oauth2_scheme = OAuth2PasswordBearer(
 )
 
 
-async def get_caller(
-    security_scopes: SecurityScopes,
-    session: SessionDep,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(_oauth2_scheme)],
+async def _authenticated(
+    security_scopes: SecurityScopes, session: AsyncSession, settings: Settings, token: str | None
 ) -> LoginCaller | KeyCaller:
     if token is None:
         raise MissingCredentialsError
@@ -58,6 +56,26 @@ async def get_caller(
     caller = await caller_of_access_token(session, token, settings=settings)
     if caller is None:
         raise InvalidCredentialsError
+    return caller
+
+
+def _rate_limit_partition(caller: LoginCaller | KeyCaller) -> str:
+    """Whose budget a request spends: an API key's own, or its user's (all their logins')."""
+    return f"key:{caller.key_id}" if isinstance(caller, KeyCaller) else f"user:{caller.user.id}"
+
+
+async def get_caller(
+    security_scopes: SecurityScopes,
+    session: SessionDep,
+    settings: SettingsDep,
+    limits: RateLimitsDep,
+    response: Response,
+    token: Annotated[str | None, Depends(_oauth2_scheme)],
+) -> LoginCaller | KeyCaller:
+    """The caller, charged to the `api` rate limit (RATE_LIMIT_API): known without another
+    query, so every route that needs a bearer token is limited here."""
+    caller = await _authenticated(security_scopes, session, settings, token)
+    await limits.api.charge(_rate_limit_partition(caller), response)
     return caller
 
 

@@ -1,0 +1,216 @@
+"""Per-client rate limits: RATE_LIMIT_API per user (all their logins) and per API key,
+RATE_LIMIT_AUTH per client address on the anonymous auth endpoints; the RateLimit-Policy and
+RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) on the answers, a 429 with
+Retry-After past the quota, and the probes never limited."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+{%- if cookiecutter.background_jobs == "celery" %}
+from pydantic import SecretStr
+from redis.asyncio import Redis
+{%- endif %}
+
+from {{ cookiecutter.package_name }}.core.config import ConfigurationError, Settings, load_settings
+from {{ cookiecutter.package_name }}.core.quota import Quota
+{%- if cookiecutter.background_jobs == "celery" %}
+from {{ cookiecutter.package_name }}.infra.rate_counter_redis import RedisRateCounter
+{%- else %}
+from {{ cookiecutter.package_name }}.infra.rate_counter_memory import MemoryRateCounter
+{%- endif %}
+from {{ cookiecutter.package_name }}.main import create_app
+
+from ..conftest import ClientFactory
+from ..factories import UserFactory, api_key_headers
+{%- if cookiecutter.background_jobs == "celery" %}
+from ..smtp_server import free_port
+{%- endif %}
+
+ME = "/api/v1/users/me"
+TOKEN = "/api/v1/auth/token"
+THREE_A_MINUTE = Quota(requests=3, window_seconds=60)
+
+
+def _api_limited(client_with: ClientFactory) -> TestClient:
+    return client_with(rate_limit_api=THREE_A_MINUTE)
+
+
+def _spend(client: TestClient, count: int, path: str = ME, **request: Any) -> list[int]:
+    return [client.get(path, **request).status_code for _ in range(count)]
+
+
+def test_an_answer_carries_the_policy_and_what_is_left_of_it(
+    client_with: ClientFactory, users: UserFactory
+) -> None:
+    client = _api_limited(client_with)
+    headers = users.login_headers(client, users.create())
+    answers = [client.get(ME, headers=headers) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert {answer.headers["RateLimit-Policy"] for answer in answers} == {'"api";q=3;w=60'}
+    assert [answer.headers["RateLimit"] for answer in answers] == [
+        '"api";r=2;t=60',
+        '"api";r=1;t=60',
+    ]
+
+
+def test_past_the_quota_a_429_says_when_to_retry(
+    client_with: ClientFactory, users: UserFactory
+) -> None:
+    client = _api_limited(client_with)
+    headers = users.login_headers(client, users.create())
+    assert _spend(client, 3, headers=headers) == [200, 200, 200]
+    refused = client.get(ME, headers=headers)
+    assert refused.status_code == 429
+    assert refused.json() == {
+        "detail": "Too many requests; retry after the seconds that Retry-After says"
+    }
+    assert refused.headers["Retry-After"] == "60"
+    assert refused.headers["RateLimit"] == '"api";r=0;t=60'
+    assert refused.headers["RateLimit-Policy"] == '"api";q=3;w=60'
+
+
+def test_a_users_logins_share_one_budget(client_with: ClientFactory, users: UserFactory) -> None:
+    client = _api_limited(client_with)
+    user = users.create()
+    first, second = users.login_headers(client, user), users.login_headers(client, user)
+    assert _spend(client, 2, headers=first) == [200, 200]
+    assert _spend(client, 2, headers=second) == [200, 429]
+    # Someone else's budget is their own.
+    assert _spend(client, 1, headers=users.login_headers(client, users.create())) == [200]
+
+
+def test_each_api_key_has_a_budget_of_its_own(
+    client_with: ClientFactory, users: UserFactory
+) -> None:
+    client = _api_limited(client_with)
+    login = users.login_headers(client, users.create())
+    first, second = (api_key_headers(client, login, "todos:read") for _ in range(2))
+    todos = "/api/v1/todos"
+    assert _spend(client, 4, todos, headers=first) == [200, 200, 200, 429]
+    assert _spend(client, 4, todos, headers=second) == [200, 200, 200, 429]
+    # The keys' requests were not the login's: it made only the two that created them.
+    assert _spend(client, 2, headers=login) == [200, 429]
+
+
+def test_anonymous_auth_requests_are_limited_per_client_address(settings: Settings) -> None:
+    """An empty form is refused (400) before any query: the request is counted all the same."""
+    app = create_app(settings.model_copy(update={"rate_limit_auth": THREE_A_MINUTE}))
+    with TestClient(app) as client:
+        # The same app (and counts), reached from another address.
+        elsewhere = TestClient(app, client=("203.0.113.7", 50000))
+        answers = [client.post(TOKEN, data={}) for _ in range(4)]
+        assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+        assert answers[3].headers["RateLimit-Policy"] == '"auth";q=3;w=60'
+        assert answers[3].headers["RateLimit"] == '"auth";r=0;t=60'
+        assert answers[3].headers["Retry-After"] == "60"
+        assert elsewhere.post(TOKEN, data={}).status_code == 400
+
+
+def test_a_revocation_answer_carries_the_fields_too(client_with: ClientFactory) -> None:
+    client = client_with(rate_limit_auth=THREE_A_MINUTE)
+    answer = client.post("/api/v1/auth/revoke", data={"token": "not-a-token"})
+    assert answer.status_code == 200
+    assert answer.headers["RateLimit"] == '"auth";r=2;t=60'
+    assert answer.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("path", ["/health", "/health/ready"])
+def test_probes_are_never_limited(client_with: ClientFactory, path: str) -> None:
+    client = client_with(
+        rate_limit_api=Quota(requests=1, window_seconds=60),
+        rate_limit_auth=Quota(requests=1, window_seconds=60),
+    )
+    answers = [client.get(path) for _ in range(3)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert not any("RateLimit" in answer.headers for answer in answers)
+
+
+def test_without_a_quota_nothing_is_counted_nor_advertised(
+    client: TestClient, auth_headers: dict[str, str]
+) -> None:
+    answer = client.get(ME, headers=auth_headers)
+    assert "RateLimit" not in answer.headers
+    assert "RateLimit-Policy" not in answer.headers
+
+
+def test_the_openapi_document_declares_the_fields_and_the_429(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    for operation in (paths[ME]["get"], paths[TOKEN]["post"], paths["/api/v1/todos"]["post"]):
+        for code, answer in operation["responses"].items():
+            if code.startswith("2"):
+                assert {"RateLimit-Policy", "RateLimit"} <= set(answer["headers"])
+        too_many = operation["responses"]["429"]
+        assert "Retry-After" in too_many["headers"]
+        schema = too_many["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/ErrorMessage"}
+    assert "429" not in paths["/health/ready"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("value", "quota"),
+    [("600/60", Quota(600, 60)), (" 5/1 ", Quota(5, 1)), ("0", None)],
+)
+def test_a_limit_is_read_from_its_setting(
+    monkeypatch: pytest.MonkeyPatch, value: str, quota: Quota | None
+) -> None:
+    monkeypatch.setenv("RATE_LIMIT_API", value)
+    assert load_settings().rate_limit_api == quota
+
+
+@pytest.mark.parametrize("value", ["600", "600/0", "0/60", "ten/60", "600/60s", "-1/60", ""])
+def test_a_malformed_limit_is_refused_at_start_up(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("RATE_LIMIT_AUTH", value)
+    with pytest.raises(ConfigurationError, match=r"RATE_LIMIT_AUTH: must be <requests>/<seconds>"):
+        load_settings()
+
+
+{%- if cookiecutter.background_jobs == "celery" %}
+
+
+@pytest.mark.anyio
+async def test_workers_counting_in_redis_share_one_window(redis_url: str) -> None:
+    async with Redis.from_url(redis_url) as one, Redis.from_url(redis_url) as other:
+        first, second = RedisRateCounter(one), RedisRateCounter(other)
+        assert await first.count("k", window_seconds=60) == (1, 60)
+        assert await second.count("k", window_seconds=60) == (2, 60)
+        assert 0 < await one.ttl("rate-limit:k") <= 60
+
+
+def test_limited_requests_wait_while_redis_is_unreachable(
+    client_with: ClientFactory,
+) -> None:
+    """Failing safe, as logins do: a 503 rather than requests that nobody counts."""
+    client = client_with(
+        rate_limit_auth=THREE_A_MINUTE,
+        redis_url=SecretStr(f"redis://127.0.0.1:{free_port()}/0"),
+    )
+    answer = client.post(TOKEN, data={})
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "5"
+    assert answer.json() == {"detail": "Unavailable for a moment; retry later"}
+{%- else %}
+
+
+@pytest.mark.anyio
+async def test_a_window_starts_again_once_it_has_passed(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr("time.monotonic", lambda: now[0])
+    counter = MemoryRateCounter()
+    assert await counter.count("k", window_seconds=60) == (1, 60)
+    now[0] += 59.5
+    assert await counter.count("k", window_seconds=60) == (2, 1)
+    now[0] += 1
+    assert await counter.count("k", window_seconds=60) == (1, 60)
+
+
+@pytest.mark.anyio
+async def test_the_memory_counter_keeps_a_bounded_number_of_keys() -> None:
+    counter = MemoryRateCounter(max_keys=2)
+    for key in ("a", "b", "a", "c"):
+        await counter.count(key, window_seconds=60)
+    assert await counter.count("a", window_seconds=60) == (3, 60)
+    assert await counter.count("b", window_seconds=60) == (1, 60)  # forgotten, counts anew
+{%- endif %}
