@@ -6,11 +6,15 @@ Retry-After past the quota, and the probes never limited."""
 from typing import Any
 
 import pytest
+{%- if cookiecutter.background_jobs == "none" %}
+from fastapi import Response
+{%- endif %}
 from fastapi.testclient import TestClient
 {%- if cookiecutter.background_jobs == "celery" %}
 from pydantic import SecretStr
 from redis.asyncio import Redis
 {%- endif %}
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from {{ cookiecutter.package_name }}.core.config import ConfigurationError, Settings, load_settings
 from {{ cookiecutter.package_name }}.core.quota import Quota
@@ -18,6 +22,7 @@ from {{ cookiecutter.package_name }}.core.quota import Quota
 from {{ cookiecutter.package_name }}.infra.rate_counter_redis import RedisRateCounter
 {%- else %}
 from {{ cookiecutter.package_name }}.infra.rate_counter_memory import MemoryRateCounter
+from {{ cookiecutter.package_name }}.infra.rate_limit import RateLimit
 {%- endif %}
 from {{ cookiecutter.package_name }}.main import create_app
 
@@ -62,9 +67,7 @@ def test_past_the_quota_a_429_says_when_to_retry(
     assert _spend(client, 3, headers=headers) == [200, 200, 200]
     refused = client.get(ME, headers=headers)
     assert refused.status_code == 429
-    assert refused.json() == {
-        "detail": "Too many requests; retry after the seconds that Retry-After says"
-    }
+    assert refused.json() == {"detail": "Too many requests; try again later (see Retry-After)"}
     assert refused.headers["Retry-After"] == "60"
     assert refused.headers["RateLimit"] == '"api";r=0;t=60'
     assert refused.headers["RateLimit-Policy"] == '"api";q=3;w=60'
@@ -93,18 +96,29 @@ def test_each_api_key_has_a_budget_of_its_own(
     assert _spend(client, 2, headers=login) == [200, 429]
 
 
+def _reached_from(app: ASGIApp) -> ASGIApp:
+    """`app`, reached from the address that a request's `X-Test-Client` header names."""
+
+    async def reached(scope: Scope, receive: Receive, send: Send) -> None:
+        address = dict(scope.get("headers", ())).get(b"x-test-client")
+        if address is not None:
+            scope = {**scope, "client": (address.decode(), 50000)}
+        await app(scope, receive, send)
+
+    return reached
+
+
 def test_anonymous_auth_requests_are_limited_per_client_address(settings: Settings) -> None:
     """An empty form is refused (400) before any query: the request is counted all the same."""
     app = create_app(settings.model_copy(update={"rate_limit_auth": THREE_A_MINUTE}))
-    with TestClient(app) as client:
-        # The same app (and counts), reached from another address.
-        elsewhere = TestClient(app, client=("203.0.113.7", 50000))
+    with TestClient(_reached_from(app)) as client:
         answers = [client.post(TOKEN, data={}) for _ in range(4)]
-        assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
-        assert answers[3].headers["RateLimit-Policy"] == '"auth";q=3;w=60'
-        assert answers[3].headers["RateLimit"] == '"auth";r=0;t=60'
-        assert answers[3].headers["Retry-After"] == "60"
-        assert elsewhere.post(TOKEN, data={}).status_code == 400
+        elsewhere = client.post(TOKEN, data={}, headers={"X-Test-Client": "203.0.113.7"})
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+    assert answers[3].headers["RateLimit-Policy"] == '"auth";q=3;w=60'
+    assert answers[3].headers["RateLimit"] == '"auth";r=0;t=60'
+    assert answers[3].headers["Retry-After"] == "60"
+    assert elsewhere.status_code == 400
 
 
 def test_a_revocation_answer_carries_the_fields_too(client_with: ClientFactory) -> None:
@@ -145,6 +159,20 @@ def test_the_openapi_document_declares_the_fields_and_the_429(client: TestClient
         schema = too_many["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/ErrorMessage"}
     assert "429" not in paths["/health/ready"]["get"]["responses"]
+
+
+def test_every_api_operation_is_limited_by_its_caller_or_its_client(client: TestClient) -> None:
+    """What the document declares holds: an operation under /api/v1 needs a bearer token
+    (charged to the caller) or is an anonymous auth endpoint (charged to the client)."""
+    paths = client.get("/openapi.json").json()["paths"]
+    unlimited = [
+        (method, path)
+        for path, operations in paths.items()
+        if path.startswith("/api/v1/") and not path.startswith("/api/v1/auth/")
+        for method, operation in operations.items()
+        if not operation.get("security")
+    ]
+    assert unlimited == []
 
 
 @pytest.mark.parametrize(
@@ -192,6 +220,17 @@ def test_limited_requests_wait_while_redis_is_unreachable(
     assert answer.headers["Retry-After"] == "5"
     assert answer.json() == {"detail": "Unavailable for a moment; retry later"}
 {%- else %}
+
+
+@pytest.mark.anyio
+async def test_a_request_is_charged_once_however_often_its_caller_is_resolved() -> None:
+    limit = RateLimit("api", THREE_A_MINUTE, MemoryRateCounter())
+    first, second = Response(), Response()
+    for _ in range(2):
+        await limit.charge("user:1", first)
+    await limit.charge("user:1", second)
+    assert first.headers["RateLimit"] == '"api";r=2;t=60'
+    assert second.headers["RateLimit"] == '"api";r=1;t=60'
 
 
 @pytest.mark.anyio

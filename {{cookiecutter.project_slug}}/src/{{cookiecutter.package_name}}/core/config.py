@@ -148,8 +148,9 @@ class Settings(BaseSettings):
     # (so SMTP_HOST is required with it).
     email_verification_required: bool = False
 {%- if cookiecutter.background_jobs == "celery" %}
-    # Redis: the Celery broker and result backend, and where failed logins are counted (so
-    # the login limit holds across workers and replicas). A secret: the URL may hold a password.
+    # Redis: the Celery broker and result backend, and where failed logins and rate-limited
+    # requests are counted (so the limits hold across workers and replicas). A secret: the
+    # URL may hold a password.
     redis_url: SecretStr = SecretStr("redis://localhost:6379/0")
     # A job still running after the soft limit (seconds) fails; after the hard one its worker
     # process is killed.

@@ -32,7 +32,7 @@ class RateCounter(Protocol):
 
 class RateLimitExceededError(DomainError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    detail = "Too many requests; retry after the seconds that Retry-After says"
+    detail = "Too many requests; try again later (see Retry-After)"
 
     def __init__(self, headers: dict[str, str]) -> None:
         super().__init__()
@@ -64,7 +64,7 @@ class RateLimit:
             ),
         }
         if used > self.quota.requests:
-            # §5: Retry-After no earlier than the reset parameter.
+            # §6: Retry-After no earlier than the reset parameter.
             raise RateLimitExceededError({**fields, "Retry-After": str(reset_seconds)})
         response.headers.update(fields)
 
