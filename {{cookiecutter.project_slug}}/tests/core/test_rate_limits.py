@@ -3,11 +3,13 @@ RATE_LIMIT_AUTH per client address on the anonymous auth endpoints; the RateLimi
 RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) on the answers, a 429 with
 Retry-After past the quota, and the probes never limited."""
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 {%- if cookiecutter.background_jobs == "none" %}
-from fastapi import Response
+from fastapi import Request, Response
 {%- endif %}
 from fastapi.testclient import TestClient
 {%- if cookiecutter.background_jobs == "celery" %}
@@ -37,6 +39,16 @@ TOKEN = "/api/v1/auth/token"
 THREE_A_MINUTE = Quota(requests=3, window_seconds=60)
 
 
+def _limit(headers: Mapping[str, str]) -> tuple[str, int, int]:
+    """The RateLimit field's policy, requests left `r` and seconds `t` until the window ends
+    (within the window's 60)."""
+    match = re.fullmatch(r'"(api|auth)";r=(\d+);t=(\d+)', headers["RateLimit"])
+    assert match is not None, headers["RateLimit"]
+    policy, left, reset = match[1], int(match[2]), int(match[3])
+    assert 0 < reset <= THREE_A_MINUTE.window_seconds
+    return policy, left, reset
+
+
 def _api_limited(client_with: ClientFactory) -> TestClient:
     return client_with(rate_limit_api=THREE_A_MINUTE)
 
@@ -53,10 +65,7 @@ def test_an_answer_carries_the_policy_and_what_is_left_of_it(
     answers = [client.get(ME, headers=headers) for _ in range(2)]
     assert [answer.status_code for answer in answers] == [200, 200]
     assert {answer.headers["RateLimit-Policy"] for answer in answers} == {'"api";q=3;w=60'}
-    assert [answer.headers["RateLimit"] for answer in answers] == [
-        '"api";r=2;t=60',
-        '"api";r=1;t=60',
-    ]
+    assert [_limit(answer.headers)[:2] for answer in answers] == [("api", 2), ("api", 1)]
 
 
 def test_past_the_quota_a_429_says_when_to_retry(
@@ -68,9 +77,28 @@ def test_past_the_quota_a_429_says_when_to_retry(
     refused = client.get(ME, headers=headers)
     assert refused.status_code == 429
     assert refused.json() == {"detail": "Too many requests; try again later (see Retry-After)"}
-    assert refused.headers["Retry-After"] == "60"
-    assert refused.headers["RateLimit"] == '"api";r=0;t=60'
+    assert _limit(refused.headers) == ("api", 0, int(refused.headers["Retry-After"]))
     assert refused.headers["RateLimit-Policy"] == '"api";q=3;w=60'
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/api/v1/todos/999", 404), ("/api/v1/todos?limit=0", 422), ("/api/v1/users", 403)],
+)
+def test_an_error_answer_carries_the_fields_too(
+    client_with: ClientFactory, users: UserFactory, path: str, status: int
+) -> None:
+    client = _api_limited(client_with)
+    headers = users.login_headers(client, users.create())
+    answer = client.get(path, headers=headers)
+    assert answer.status_code == status
+    assert _limit(answer.headers)[:2] == ("api", 2)
+
+
+def test_an_unknown_caller_is_not_counted(client_with: ClientFactory) -> None:
+    answer = _api_limited(client_with).get(ME, headers={"Authorization": "Bearer not-a-token"})
+    assert answer.status_code == 401
+    assert "RateLimit" not in answer.headers
 
 
 def test_a_users_logins_share_one_budget(client_with: ClientFactory, users: UserFactory) -> None:
@@ -115,9 +143,9 @@ def test_anonymous_auth_requests_are_limited_per_client_address(settings: Settin
         answers = [client.post(TOKEN, data={}) for _ in range(4)]
         elsewhere = client.post(TOKEN, data={}, headers={"X-Test-Client": "203.0.113.7"})
     assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+    assert _limit(answers[0].headers)[:2] == ("auth", 2)
     assert answers[3].headers["RateLimit-Policy"] == '"auth";q=3;w=60'
-    assert answers[3].headers["RateLimit"] == '"auth";r=0;t=60'
-    assert answers[3].headers["Retry-After"] == "60"
+    assert _limit(answers[3].headers) == ("auth", 0, int(answers[3].headers["Retry-After"]))
     assert elsewhere.status_code == 400
 
 
@@ -125,7 +153,7 @@ def test_a_revocation_answer_carries_the_fields_too(client_with: ClientFactory) 
     client = client_with(rate_limit_auth=THREE_A_MINUTE)
     answer = client.post("/api/v1/auth/revoke", data={"token": "not-a-token"})
     assert answer.status_code == 200
-    assert answer.headers["RateLimit"] == '"auth";r=2;t=60'
+    assert _limit(answer.headers)[:2] == ("auth", 2)
     assert answer.headers["Cache-Control"] == "no-store"
 
 
@@ -152,8 +180,8 @@ def test_the_openapi_document_declares_the_fields_and_the_429(client: TestClient
     paths = client.get("/openapi.json").json()["paths"]
     for operation in (paths[ME]["get"], paths[TOKEN]["post"], paths["/api/v1/todos"]["post"]):
         for code, answer in operation["responses"].items():
-            if code.startswith("2"):
-                assert {"RateLimit-Policy", "RateLimit"} <= set(answer["headers"])
+            fields = {"RateLimit-Policy", "RateLimit"} & set(answer.get("headers", ()))
+            assert fields == (set() if code == "401" else {"RateLimit-Policy", "RateLimit"})
         too_many = operation["responses"]["429"]
         assert "Retry-After" in too_many["headers"]
         schema = too_many["content"]["application/json"]["schema"]
@@ -227,8 +255,8 @@ async def test_a_request_is_charged_once_however_often_its_caller_is_resolved() 
     limit = RateLimit("api", THREE_A_MINUTE, MemoryRateCounter())
     first, second = Response(), Response()
     for _ in range(2):
-        await limit.charge("user:1", first)
-    await limit.charge("user:1", second)
+        await limit.charge("user:1", Request({"type": "http"}), first)
+    await limit.charge("user:1", Request({"type": "http"}), second)
     assert first.headers["RateLimit"] == '"api";r=2;t=60'
     assert second.headers["RateLimit"] == '"api";r=1;t=60'
 

@@ -34,11 +34,11 @@ ClientAddressDep = Annotated[str, Depends(_client_address)]
 
 
 async def charge_client(
-    limits: RateLimitsDep, client: ClientAddressDep, response: Response
+    limits: RateLimitsDep, client: ClientAddressDep, request: Request, response: Response
 ) -> None:
     """Charge the request to the client's address (RATE_LIMIT_AUTH): these endpoints have no
     caller yet."""
-    await limits.auth.charge(f"client:{client}", response)
+    await limits.auth.charge(f"client:{client}", request, response)
 
 
 async def _account_mails(context: ContextDep) -> AccountMails:

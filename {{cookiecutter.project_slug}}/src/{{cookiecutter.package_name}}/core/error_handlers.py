@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from .db import DRIVER_CONNECTION_ERRORS
 from .exceptions import DomainError
+from .responses import headers_of_every_answer
 
 logger = logging.getLogger(__name__)
 
@@ -26,17 +27,18 @@ logger = logging.getLogger(__name__)
 _UNPARSABLE_BODY = "There was an error parsing the body"
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(DomainError, exc)  # registered for DomainError only
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+    headers = {**headers_of_every_answer(request), **(exc.headers or {})}
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 
-async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("Database unavailable: %s", type(exc).__name__)
     return JSONResponse(
         {"detail": "Service temporarily unavailable"},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={"Retry-After": "5"},
+        headers={**headers_of_every_answer(request), "Retry-After": "5"},
     )
 
 
@@ -46,9 +48,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         # Malformed input is a validation error like any other.
         body_error = {"type": "body_invalid", "loc": ["body"], "msg": "Unparsable request body"}
         return JSONResponse(
-            {"detail": [body_error]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+            {"detail": [body_error]},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            headers=headers_of_every_answer(request),
         )
-    return await http_exception_handler(request, exc)
+    response = await http_exception_handler(request, exc)
+    response.headers.update(headers_of_every_answer(request))
+    return response
 
 
 def _without_input(error: Mapping[str, Any]) -> dict[str, Any]:
@@ -65,11 +71,13 @@ def _without_input(error: Mapping[str, Any]) -> dict[str, Any]:
     return {**safe, "ctx": limits} if limits else safe
 
 
-async def _validation_error(_request: Request, exc: Exception) -> Response:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     exc = cast(RequestValidationError, exc)  # registered for RequestValidationError only
     errors = [_without_input(error) for error in exc.errors()]
     return JSONResponse(
-        {"detail": jsonable_encoder(errors)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+        {"detail": jsonable_encoder(errors)},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        headers=headers_of_every_answer(request),
     )
 
 

@@ -1,8 +1,10 @@
-"""Error responses, documented once, so the OpenAPI document lists every status a route uses."""
+"""Error responses, documented once, so the OpenAPI document lists every status a route uses;
+and the headers that every answer to a request carries, error answers too."""
 
+from collections.abc import Mapping
 from typing import Any
 
-from fastapi import status
+from fastapi import Request, status
 from pydantic import BaseModel
 
 
@@ -24,3 +26,14 @@ _DESCRIPTIONS = {
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorMessage, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+def keep_headers_on_every_answer(request: Request, headers: Mapping[str, str]) -> None:
+    """Have `headers` on the answer to `request`, whatever it turns out to be (the error
+    handlers add them to the answers they make)."""
+    request.state.answer_headers = headers
+
+
+def headers_of_every_answer(request: Request) -> Mapping[str, str]:
+    headers: Mapping[str, str] = getattr(request.state, "answer_headers", {})
+    return headers

@@ -10,7 +10,7 @@ keys) need a login.
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Response, Security
+from fastapi import Depends, Request, Response, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,13 +69,14 @@ async def get_caller(
     session: SessionDep,
     settings: SettingsDep,
     limits: RateLimitsDep,
+    request: Request,
     response: Response,
     token: Annotated[str | None, Depends(_oauth2_scheme)],
 ) -> LoginCaller | KeyCaller:
     """The caller, charged to the `api` rate limit (RATE_LIMIT_API): known without another
     query, so every route that needs a bearer token is limited here."""
     caller = await _authenticated(security_scopes, session, settings, token)
-    await limits.api.charge(_rate_limit_partition(caller), response)
+    await limits.api.charge(_rate_limit_partition(caller), request, response)
     return caller
 
 

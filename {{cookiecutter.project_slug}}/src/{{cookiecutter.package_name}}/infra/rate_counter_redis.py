@@ -1,24 +1,26 @@
 """A rate counter in Redis, exact across workers and replicas: one script per request, which
 Redis runs atomically, in one round trip."""
 
+import math
+
 from redis.asyncio import Redis
 
 from .rate_limit import Count
 from .redis import RedisOutage
 
 # One more request in the key's window; the window starts with its first request and ends
-# when the key expires. Answers {requests counted, seconds left}.
+# when the key expires. Answers {requests counted, milliseconds left}.
 _COUNT = """
 local used = redis.call('INCR', KEYS[1])
 if used == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
 end
-local ttl = redis.call('TTL', KEYS[1])
-if ttl < 0 then
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+  left = tonumber(ARGV[1]) * 1000
 end
-return {used, ttl}
+return {used, left}
 """
 
 
@@ -34,5 +36,5 @@ class RedisRateCounter:
 
     async def count(self, key: str, *, window_seconds: int) -> Count:
         async with self._outage.reaching_redis():
-            used, ttl = await self._count(keys=[self.prefix + key], args=[window_seconds])
-        return Count(int(used), max(1, int(ttl)))
+            used, left = await self._count(keys=[self.prefix + key], args=[window_seconds])
+        return Count(int(used), max(1, math.ceil(int(left) / 1000)))

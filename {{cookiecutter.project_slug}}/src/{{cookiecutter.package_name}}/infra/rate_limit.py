@@ -6,11 +6,12 @@ headers-10)."""
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from fastapi import Response, status
+from fastapi import Request, Response, status
 
 from ..core.config import Settings
 from ..core.exceptions import DomainError
 from ..core.quota import Quota
+from ..core.responses import keep_headers_on_every_answer
 
 POLICY_FIELD = "RateLimit-Policy"
 LIMIT_FIELD = "RateLimit"
@@ -48,8 +49,9 @@ class RateLimit:
     quota: Quota | None
     counter: RateCounter
 
-    async def charge(self, partition: str, response: Response) -> None:
-        """Count this request for `partition`; past the quota a 429 with Retry-After."""
+    async def charge(self, partition: str, request: Request, response: Response) -> None:
+        """Count this request for `partition`; past the quota a 429 with Retry-After. The
+        answer, an error too, carries the fields."""
         # Once per request, though a route whose dependencies need the caller under different
         # scopes resolves it (and comes here) once for each.
         if self.quota is None or LIMIT_FIELD in response.headers:
@@ -67,6 +69,7 @@ class RateLimit:
             # §6: Retry-After no earlier than the reset parameter.
             raise RateLimitExceededError({**fields, "Retry-After": str(reset_seconds)})
         response.headers.update(fields)
+        keep_headers_on_every_answer(request, fields)
 
 
 @dataclass(frozen=True, slots=True)

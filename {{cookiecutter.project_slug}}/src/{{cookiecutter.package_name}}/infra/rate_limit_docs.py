@@ -1,6 +1,6 @@
 """The rate limits in the OpenAPI document: the RateLimit-Policy and RateLimit fields on the
-successful answers of the limited routes, and their 429 with Retry-After, so that generated
-clients know them. (An error answer other than the 429 carries no fields.)"""
+answers of the limited routes, and their 429 with Retry-After, so that generated clients
+know them."""
 
 from typing import Any
 
@@ -38,9 +38,9 @@ def _too_many() -> dict[str, Any]:
 
 
 def document_rate_limits(app: FastAPI, prefix: str) -> None:
-    """Declare the fields on the 2xx answers and the 429 of every operation under `prefix`:
-    each of them is limited, by the caller (a bearer token) or by the client (the anonymous
-    auth endpoints)."""
+    """Declare the fields on the answers (but the 401: an unknown caller is not counted) and
+    the 429 of every operation under `prefix`: each of them is limited, by the caller (a
+    bearer token) or by the client (the anonymous auth endpoints)."""
     make_document = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -58,6 +58,6 @@ def document_rate_limits(app: FastAPI, prefix: str) -> None:
 def _declare(responses: dict[str, Any]) -> None:
     responses.setdefault(str(_TOO_MANY), _too_many())
     for code, response in responses.items():
-        if code.startswith("2") or code == str(_TOO_MANY):
+        if code != str(status.HTTP_401_UNAUTHORIZED):
             response.setdefault("headers", {}).update(_FIELDS)
     responses[str(_TOO_MANY)]["headers"]["Retry-After"] = _RETRY_AFTER
