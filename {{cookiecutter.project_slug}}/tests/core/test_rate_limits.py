@@ -95,6 +95,21 @@ def test_an_error_answer_carries_the_fields_too(
     assert _limit(answer.headers)[:2] == ("api", 2)
 
 
+def test_an_answer_that_says_itself_when_to_retry_carries_only_that(
+    client_with: ClientFactory, users: UserFactory
+) -> None:
+    """A throttled login's Retry-After may be sooner than the window's reset, which the
+    draft (§6) forbids beside the RateLimit field."""
+    client = client_with(rate_limit_auth=THREE_A_MINUTE, login_max_failures=1)
+    wrong = {"grant_type": "password", "username": users.create().email, "password": "wrong"}
+    failed, throttled = client.post(TOKEN, data=wrong), client.post(TOKEN, data=wrong)
+    assert failed.status_code == 400
+    assert _limit(failed.headers)[:2] == ("auth", 2)
+    assert throttled.status_code == 429
+    assert "Retry-After" in throttled.headers
+    assert "RateLimit" not in throttled.headers
+
+
 def test_an_unknown_caller_is_not_counted(client_with: ClientFactory) -> None:
     answer = _api_limited(client_with).get(ME, headers={"Authorization": "Bearer not-a-token"})
     assert answer.status_code == 401

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 
 from .db import DRIVER_CONNECTION_ERRORS
 from .exceptions import DomainError
-from .responses import headers_of_every_answer
+from .responses import with_headers_of_every_answer
 
 logger = logging.getLogger(__name__)
 
@@ -29,16 +29,16 @@ _UNPARSABLE_BODY = "There was an error parsing the body"
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(DomainError, exc)  # registered for DomainError only
-    headers = {**headers_of_every_answer(request), **(exc.headers or {})}
+    headers = with_headers_of_every_answer(request, exc.headers)
     return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 
-async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
     logger.warning("Database unavailable: %s", type(exc).__name__)
     return JSONResponse(
         {"detail": "Service temporarily unavailable"},
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-        headers={**headers_of_every_answer(request), "Retry-After": "5"},
+        headers={"Retry-After": "5"},
     )
 
 
@@ -50,10 +50,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return JSONResponse(
             {"detail": [body_error]},
             status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-            headers=headers_of_every_answer(request),
+            headers=with_headers_of_every_answer(request),
         )
     response = await http_exception_handler(request, exc)
-    response.headers.update(headers_of_every_answer(request))
+    response.headers.update(with_headers_of_every_answer(request, response.headers))
     return response
 
 
@@ -77,7 +77,7 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(
         {"detail": jsonable_encoder(errors)},
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        headers=headers_of_every_answer(request),
+        headers=with_headers_of_every_answer(request),
     )
 
 

@@ -34,6 +34,13 @@ def keep_headers_on_every_answer(request: Request, headers: Mapping[str, str]) -
     request.state.answer_headers = headers
 
 
-def headers_of_every_answer(request: Request) -> Mapping[str, str]:
-    headers: Mapping[str, str] = getattr(request.state, "answer_headers", {})
-    return headers
+def with_headers_of_every_answer(
+    request: Request, own: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """An error answer's `own` headers and those every answer to `request` carries, unless
+    it says itself when to retry: a Retry-After sooner than the rate limit's reset must not
+    go with the RateLimit field (draft-ietf-httpapi-ratelimit-headers-10 §6)."""
+    own = own or {}
+    if "Retry-After" in own:
+        return dict(own)
+    return {**getattr(request.state, "answer_headers", {}), **own}
