@@ -42,6 +42,7 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     ("background_jobs", "none"): (
         f"src/{PACKAGE_NAME}/runtime_local.py",
         f"src/{PACKAGE_NAME}/infra/throttle_memory.py",
+        f"src/{PACKAGE_NAME}/infra/rate_counter_memory.py",
     ),
     ("background_jobs", "celery"): (
         f"src/{PACKAGE_NAME}/runtime_celery.py",
@@ -49,6 +50,7 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
         f"src/{PACKAGE_NAME}/infra/celery_app.py",
         f"src/{PACKAGE_NAME}/infra/redis.py",
         f"src/{PACKAGE_NAME}/infra/throttle_redis.py",
+        f"src/{PACKAGE_NAME}/infra/rate_counter_redis.py",
         f"src/{PACKAGE_NAME}/infra/mail/queued.py",
         "tests/jobs/test_celery.py",
         "tests/redis_server.py",

@@ -21,6 +21,7 @@ from .harness import (
     running_server,
 )
 from .postgres import free_port
+from .redis_server import forget_rate_limit_counts
 
 TEST_SECRET_KEY = "template-tests-secret-key-0123456789-abcdefghijklmnop"
 PASSWORD = "a long and secret password"
@@ -77,6 +78,10 @@ class InstalledProject:
         """gunicorn with the project's own gunicorn_conf.py (two workers unless told)."""
         port = free_port()
         redis = {"REDIS_URL": self.redis_url} if self.redis_url else {}
+        if self.redis_url:
+            # Each server starts with no rate-limit counts, as a bake that counts in memory
+            # does: the tests that share this Redis do not spend each other's budgets.
+            forget_rate_limit_counts(self.redis_url)
         environment = clean_environment(
             **{"BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2", **redis, **env}
         )

@@ -41,3 +41,19 @@ def redis_server(log: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# Deletes every key that matches ARGV[1].
+_DELETE_MATCHING = "for _, key in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', key) end"
+
+
+def forget_rate_limit_counts(url: str) -> None:
+    """Delete the rate limits' counts (RATE_LIMIT_API, RATE_LIMIT_AUTH) kept in this Redis."""
+    binary = shutil.which("redis-cli")
+    assert binary, "redis-cli is needed (Debian: apt-get install redis-tools)"
+    subprocess.run(
+        [binary, "-u", url, "EVAL", _DELETE_MATCHING, "0", "rate-limit:*"],
+        check=True,
+        capture_output=True,
+        timeout=10,
+    )

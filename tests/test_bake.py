@@ -42,7 +42,11 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
     ("admin", "y"): frozenset({"src/{package}/admin", "tests/admin", "docs"}),
     ("kubernetes", "y"): frozenset({"deploy"}),
     ("background_jobs", "none"): frozenset(
-        {"src/{package}/runtime_local.py", "src/{package}/infra/throttle_memory.py"}
+        {
+            "src/{package}/runtime_local.py",
+            "src/{package}/infra/throttle_memory.py",
+            "src/{package}/infra/rate_counter_memory.py",
+        }
     ),
     ("background_jobs", "celery"): frozenset(
         {
@@ -51,6 +55,7 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
             "src/{package}/infra/celery_app.py",
             "src/{package}/infra/redis.py",
             "src/{package}/infra/throttle_redis.py",
+            "src/{package}/infra/rate_counter_redis.py",
             "src/{package}/infra/mail/queued.py",
             "tests/jobs/test_celery.py",
             "tests/redis_server.py",

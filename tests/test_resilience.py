@@ -120,12 +120,14 @@ def _server_socket_inode(server_port: int, client_port: int) -> str:
 @contextmanager
 def gunicorn(project: InstalledProject, database_url: str, **env: str) -> Iterator[Gunicorn]:
     """`InstalledProject.gunicorn` in production mode, with the worker-tracing helpers above."""
+    # No rate limits unless a test sets them: the load here is one user's, far past them.
+    limits = {"RATE_LIMIT_API": "0", "RATE_LIMIT_AUTH": "0"}
     with project.gunicorn(
         WEB_CONCURRENCY=str(WORKERS),
         DATABASE_URL=database_url,
         ENVIRONMENT="production",
         SECRET_KEY=TEST_SECRET_KEY,
-        **env,
+        **{**limits, **env},
     ) as server:
         yield Gunicorn(process=server.process, port=server.port, log_path=server.log_path)
 

@@ -92,7 +92,7 @@ def _jobs_run_eagerly(settings: Settings, redis_url: str) -> Iterator[None]:
     yield
     close_worker_process()
     with Redis.from_url(redis_url) as redis:
-        for pattern in ("login-failures:*", "mails-per-*"):
+        for pattern in ("login-failures:*", "mails-per-*", "rate-limit:*"):
             for key in redis.scan_iter(pattern):
                 redis.delete(key)
 {%- endif %}
@@ -105,6 +105,10 @@ def settings(database_url: str{% if cookiecutter.background_jobs == "celery" %},
         environment="test",
         database_url=database_url,
         secret_key=TEST_SECRET_KEY,
+        # Off, so that tests may make as many requests as they need; tests/core/
+        # test_rate_limits.py turns them on.
+        rate_limit_api=None,
+        rate_limit_auth=None,
 {%- if cookiecutter.background_jobs == "celery" %}
         redis_url=redis_url,
 {%- endif %}

@@ -28,6 +28,7 @@ from .domains import api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
 from .infra.context import attach_context
+from .infra.rate_limit_docs import document_rate_limits
 from .parts import PARTS
 from .{{ "runtime_celery" if cookiecutter.background_jobs == "celery" else "runtime_local" }} import open_context
 
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             prefix=API_PREFIX,
             responses=error_responses(status.HTTP_503_SERVICE_UNAVAILABLE),
         )
+    document_rate_limits(app, API_PREFIX)
     return app
 
 

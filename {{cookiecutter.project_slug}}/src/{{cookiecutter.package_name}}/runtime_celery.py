@@ -1,6 +1,6 @@
 """The services of a bake with Celery: jobs and mails are queued for a worker (`worker.py`)
-through Redis, and failed logins and account mails are counted in Redis, exact across workers
-and replicas."""
+through Redis, and failed logins, account mails and rate-limited requests are counted in
+Redis, exact across workers and replicas."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -17,6 +17,8 @@ from .domains import permissions
 from .infra.celery_app import enqueue, make_celery
 from .infra.context import AppContext
 from .infra.mail.queued import QueuedMailSender
+from .infra.rate_counter_redis import RedisRateCounter
+from .infra.rate_limit import RateLimits
 from .infra.redis import open_redis
 from .infra.throttle import MailLimits
 from .infra.throttle_redis import RedisThrottle
@@ -70,6 +72,7 @@ async def open_context(
                     prefix="mails-per-client:",
                 ),
             ),
+            rate_limits=RateLimits.from_settings(settings, RedisRateCounter(redis)),
             job_runner=CeleryJobRunner(producer_app),
             permissions=permissions(),
             readiness_checks={"redis": ping_redis},

@@ -1,6 +1,6 @@
 """The services of a one-process bake: jobs run in the web process after the answer (FastAPI's
-background tasks), failed logins and account mails are counted in memory, mails go out over
-SMTP from here."""
+background tasks), failed logins, account mails and rate-limited requests are counted in
+memory, mails go out over SMTP from here."""
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -14,6 +14,8 @@ from .core.domain import JobFunction
 from .domains import job_functions, permissions
 from .infra.context import AppContext
 from .infra.mail.sender import MailSender
+from .infra.rate_counter_memory import MemoryRateCounter
+from .infra.rate_limit import RateLimits
 from .infra.throttle import MailLimits
 from .infra.throttle_memory import MemoryThrottle
 from .jobs.service import run_job
@@ -49,6 +51,7 @@ async def open_context(
                 window_seconds=settings.mail_window_seconds,
             ),
         ),
+        rate_limits=RateLimits.from_settings(settings, MemoryRateCounter()),
         job_runner=InProcessJobRunner(session_factory, job_functions()),
         permissions=permissions(),
     )

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, Session
 
 from {{ cookiecutter.package_name }}.core.db import utc_now
+from {{ cookiecutter.package_name }}.core.quota import Quota
 from {{ cookiecutter.package_name }}.idempotency.exceptions import IdempotencyKeyInUseError
 from {{ cookiecutter.package_name }}.idempotency.models import IdempotencyRecord
 from {{ cookiecutter.package_name }}.idempotency.store import Claim, claimed, purge_expired
 from {{ cookiecutter.package_name }}.todos.models import Todo
 
+from ..conftest import ClientFactory
 from ..factories import UserFactory
 
 TODOS = "/api/v1/todos"
@@ -213,3 +215,19 @@ def test_a_key_another_process_committed_first_refuses_this_answer_and_its_chang
     assert second.status_code == 409
     assert second.headers["retry-after"] == "1"
     assert _todos(session) == 0
+
+
+def test_a_replay_spends_the_rate_limit_and_says_what_is_left_now(
+    client_with: ClientFactory, users: UserFactory
+) -> None:
+    client = client_with(rate_limit_api=Quota(requests=3, window_seconds=60))
+    headers = users.login_headers(client, users.create())
+    first = _post(client, headers, {"title": "A"})
+    assert first.headers["ratelimit"].startswith('"api";r=2;')
+    again = _post(client, headers, {"title": "A"})
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.headers["ratelimit"].startswith('"api";r=1;')
+    assert _post(client, headers, {"title": "A"}).headers["ratelimit"].startswith('"api";r=0;')
+    refused = _post(client, headers, {"title": "A"})
+    assert refused.status_code == 429
+    assert "idempotent-replayed" not in refused.headers

@@ -1,11 +1,12 @@
 """The services the auth endpoints use, from the application context: the login throttle,
-the account mails and their limits, and who the client is."""
+the account mails and their limits, who the client is, and the anonymous endpoints' rate
+limit."""
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
-from ..infra.context import ContextDep
+from ..infra.context import ContextDep, RateLimitsDep
 from ..infra.throttle import MailLimits, Throttle
 from .mails import AccountMails
 
@@ -30,6 +31,14 @@ async def _client_address(request: Request) -> str:
 
 
 ClientAddressDep = Annotated[str, Depends(_client_address)]
+
+
+async def charge_client(
+    limits: RateLimitsDep, client: ClientAddressDep, request: Request, response: Response
+) -> None:
+    """Charge the request to the client's address (RATE_LIMIT_AUTH): these endpoints have no
+    caller yet."""
+    await limits.auth.charge(f"client:{client}", request, response)
 
 
 async def _account_mails(context: ContextDep) -> AccountMails:

@@ -3,7 +3,7 @@ email verification."""
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
 from pydantic import BaseModel
 
 from ..core.responses import error_responses
@@ -12,7 +12,13 @@ from ..identity.sessions import IssuedTokens, refresh_session, revoke_token, sta
 from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
-from .dependencies import AccountMailsDep, ClientAddressDep, LoginThrottleDep, MailLimitsDep
+from .dependencies import (
+    AccountMailsDep,
+    ClientAddressDep,
+    LoginThrottleDep,
+    MailLimitsDep,
+    charge_client,
+)
 from .oauth2_form import TOKEN_MAX_LENGTH, PasswordGrant, read_grant, read_oauth2_form
 from .refresh_cookie import clear_refresh_cookie, set_refresh_cookie
 from .schemas import (
@@ -28,7 +34,7 @@ from .schemas import (
 )
 from .service import authenticate, reset_with_token, verify_address
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(charge_client)])
 
 
 def _form_body(model: type[BaseModel]) -> dict[str, Any]:
@@ -140,17 +146,18 @@ async def login(
     responses=_OAUTH2_ERROR | error_responses(status.HTTP_413_CONTENT_TOO_LARGE),
     openapi_extra=_form_body(RevocationRequest),
 )
-async def revoke(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def revoke(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep
+) -> None:
     """Token revocation (RFC 7009): a refresh or access token ends its login session, every
     token of it included. An unknown or expired token is answered the same 200 (§2.2).
     `token_type_hint` is accepted; both kinds are looked for whatever it says."""
     form = await read_oauth2_form(request)
     form.optional("token_type_hint", max_length=TOKEN_MAX_LENGTH)  # only refused if repeated
     await revoke_token(session, token=form.required("token"), settings=settings)
-    response = Response(status_code=status.HTTP_200_OK, headers=NO_STORE)
+    response.headers.update(NO_STORE)
     if settings.refresh_token_cookie:
         clear_refresh_cookie(response)
-    return response
 
 
 @router.post("/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=_TOO_LARGE)

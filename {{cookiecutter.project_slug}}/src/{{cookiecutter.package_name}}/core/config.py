@@ -17,6 +17,8 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy import URL, make_url
 
+from .quota import Quota
+
 # The service's name: the docs' title, the mails' signature, and a word no password may be
 # made of.
 PROJECT_NAME = {{ cookiecutter.project_name | tojson }}
@@ -32,6 +34,13 @@ _PLACEHOLDER_SECRETS = frozenset({"", "changethis", "change-me", "changeme", "se
 MIN_SECRET_KEY_LENGTH = 32
 
 _ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+
+# A route group's rate limit: `600/60` (600 requests a minute), or `0` for none.
+RateLimitSetting = Annotated[
+    Quota | None,
+    NoDecode,
+    BeforeValidator(lambda value: Quota.parse(value) if isinstance(value, str) else value),
+]
 
 # An optional secret; set but empty (`SENTRY_DSN=` in .env) means unset.
 OptionalSecret = Annotated[SecretStr | None, BeforeValidator(lambda value: value or None)]
@@ -101,6 +110,12 @@ class Settings(BaseSettings):
     mail_max_per_address: int = Field(default=3, ge=1)
     mail_max_per_client: int = Field(default=10, ge=1)
     mail_window_seconds: int = Field(default=3600, ge=1)
+    # Requests per window of seconds (`<requests>/<seconds>`, `0`: no limit), past which the
+    # API answers 429. Each user has one budget for all their logins, each API key its own.
+    rate_limit_api: RateLimitSetting = Quota(requests=600, window_seconds=60)
+    # The same for the anonymous auth endpoints (register, token, password recovery, ...),
+    # per client address.
+    rate_limit_auth: RateLimitSetting = Quota(requests=60, window_seconds=60)
     # NIST SP 800-63B §5.1.1.2: at least 8 characters (SHALL); no minimum above the 64 that
     # every password must be allowed to reach (SHOULD).
     password_min_length: int = Field(default=8, ge=8, le=64)
@@ -137,8 +152,9 @@ class Settings(BaseSettings):
     # (so SMTP_HOST is required with it).
     email_verification_required: bool = False
 {%- if cookiecutter.background_jobs == "celery" %}
-    # Redis: the Celery broker and result backend, and where failed logins are counted (so
-    # the login limit holds across workers and replicas). A secret: the URL may hold a password.
+    # Redis: the Celery broker and result backend, and where failed logins and rate-limited
+    # requests are counted (so the limits hold across workers and replicas). A secret: the
+    # URL may hold a password.
     redis_url: SecretStr = SecretStr("redis://localhost:6379/0")
     # A job still running after the soft limit (seconds) fails; after the hard one its worker
     # process is killed.

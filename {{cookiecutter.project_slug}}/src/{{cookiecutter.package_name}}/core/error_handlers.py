@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 
 from .db import DRIVER_CONNECTION_ERRORS
 from .exceptions import DomainError
+from .responses import with_headers_of_every_answer
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +28,10 @@ logger = logging.getLogger(__name__)
 _UNPARSABLE_BODY = "There was an error parsing the body"
 
 
-async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     exc = cast(DomainError, exc)  # registered for DomainError only
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+    headers = with_headers_of_every_answer(request, exc.headers)
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 
 async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
@@ -53,9 +55,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         # Malformed input is a validation error like any other.
         body_error = {"type": "body_invalid", "loc": ["body"], "msg": "Unparsable request body"}
         return JSONResponse(
-            {"detail": [body_error]}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+            {"detail": [body_error]},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            headers=with_headers_of_every_answer(request),
         )
-    return await http_exception_handler(request, exc)
+    response = await http_exception_handler(request, exc)
+    response.headers.update(with_headers_of_every_answer(request, response.headers))
+    return response
 
 
 def _without_input(error: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,11 +78,13 @@ def _without_input(error: Mapping[str, Any]) -> dict[str, Any]:
     return {**safe, "ctx": limits} if limits else safe
 
 
-async def _validation_error(_request: Request, exc: Exception) -> Response:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     exc = cast(RequestValidationError, exc)  # registered for RequestValidationError only
     errors = [_without_input(error) for error in exc.errors()]
     return JSONResponse(
-        {"detail": jsonable_encoder(errors)}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+        {"detail": jsonable_encoder(errors)},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        headers=with_headers_of_every_answer(request),
     )
 
 

@@ -1,8 +1,10 @@
-"""Error responses, documented once, so the OpenAPI document lists every status a route uses."""
+"""Error responses, documented once, so the OpenAPI document lists every status a route uses;
+and the headers that every answer to a request carries, error answers too."""
 
+from collections.abc import Mapping
 from typing import Any
 
-from fastapi import status
+from fastapi import Request, status
 from pydantic import BaseModel
 
 
@@ -26,3 +28,21 @@ _DESCRIPTIONS = {
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorMessage, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+def keep_headers_on_every_answer(request: Request, headers: Mapping[str, str]) -> None:
+    """Have `headers` on the answer to `request`, whatever it turns out to be (the error
+    handlers add them to the answers they make)."""
+    request.state.answer_headers = headers
+
+
+def with_headers_of_every_answer(
+    request: Request, own: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """An error answer's `own` headers and those every answer to `request` carries, unless
+    it says itself when to retry: a Retry-After sooner than the rate limit's reset must not
+    go with the RateLimit field (draft-ietf-httpapi-ratelimit-headers-10 §6)."""
+    own = own or {}
+    if "Retry-After" in own:
+        return dict(own)
+    return {**getattr(request.state, "answer_headers", {}), **own}

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core.conditional import ConditionalRoute
 from ..core.responses import error_responses
-from ..identity.dependencies import caller_of_request
+from ..identity.dependencies import caller_of_request, rate_limit_partition
 from ..infra.context import context_of, share_session
 from .exceptions import IdempotencyKeyInUseError
 from .keys import BARE_CHARACTER, HEADER, fingerprint, parse_key
@@ -97,7 +97,9 @@ async def _run_once(
                 return await handler(request)
             claim = Claim(caller.user.id, key, await fingerprint(request))
             async with claimed(session, claim) as earlier:
-                if earlier is not None:
+                if earlier is not None:  # spends the caller's budget as a run would
+                    partition = rate_limit_partition(caller)
+                    await context.rate_limits.api.charge(partition, request, earlier)
                     return earlier
                 response = await handler(request)
                 if not 200 <= response.status_code < 300:

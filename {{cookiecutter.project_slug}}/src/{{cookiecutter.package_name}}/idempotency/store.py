@@ -12,10 +12,13 @@ from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.db import utc_now
+from ..infra.rate_limit import LIMIT_FIELD, POLICY_FIELD
 from .exceptions import IdempotencyKeyInUseError, IdempotencyKeyReusedError
 from .models import IdempotencyRecord
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+# What the answer said of the moment, not of the change: a replay says it anew.
+_NOT_KEPT = frozenset(name.lower().encode() for name in (LIMIT_FIELD, POLICY_FIELD))
 
 _BY_KEY = select(IdempotencyRecord).where(
     IdempotencyRecord.user_id == bindparam("user_id"), IdempotencyRecord.key == bindparam("key")
@@ -80,16 +83,18 @@ async def claimed(session: AsyncSession, claim: Claim) -> AsyncIterator[Response
 def keep(session: AsyncSession, claim: Claim, response: Response, *, hours: int) -> None:
     """Add the answer to the transaction, for the retries of the next `hours`."""
     now = utc_now()
+    headers = [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, value in response.raw_headers
+        if name not in _NOT_KEPT
+    ]
     session.add(
         IdempotencyRecord(
             user_id=claim.user_id,
             key=claim.key,
             fingerprint=claim.fingerprint,
             status_code=response.status_code,
-            headers=[
-                (name.decode("latin-1"), value.decode("latin-1"))
-                for name, value in response.raw_headers
-            ],
+            headers=headers,
             body=bytes(response.body),
             created_at=now,
             expires_at=now + timedelta(hours=hours),

@@ -10,14 +10,14 @@ keys) need a login.
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Request, Response, Security
 from fastapi.security import OAuth2PasswordBearer, SecurityScopes
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.api import API_PREFIX
 from ..core.config import Settings
 from ..core.domain import Permission
-from ..infra.context import PermissionsDep, SessionDep, SettingsDep
+from ..infra.context import PermissionsDep, RateLimitsDep, SessionDep, SettingsDep
 from ..users.models import User
 from .api_keys import KeyCaller, caller_of_api_key, looks_like_api_key
 from .exceptions import (
@@ -62,13 +62,22 @@ async def caller_of_request(
     return caller
 
 
+def rate_limit_partition(caller: LoginCaller | KeyCaller) -> str:
+    """Whose budget a request spends: an API key's own, or its user's (all their logins')."""
+    return f"key:{caller.key_id}" if isinstance(caller, KeyCaller) else f"user:{caller.user.id}"
+
+
 async def get_caller(
     security_scopes: SecurityScopes,
-    request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    limits: RateLimitsDep,
+    request: Request,
+    response: Response,
     token: Annotated[str | None, Depends(_oauth2_scheme)],
 ) -> LoginCaller | KeyCaller:
+    """The caller, charged to the `api` rate limit (RATE_LIMIT_API): known without another
+    query, so every route that needs a bearer token is limited here."""
     if token is None:
         raise MissingCredentialsError
     caller = await caller_of_request(request, session, settings)
@@ -77,6 +86,7 @@ async def get_caller(
     needed = security_scopes.scopes
     if isinstance(caller, KeyCaller) and (not needed or not caller.scopes.issuperset(needed)):
         raise InsufficientScopeError(needed)
+    await limits.api.charge(rate_limit_partition(caller), request, response)
     return caller
 
 

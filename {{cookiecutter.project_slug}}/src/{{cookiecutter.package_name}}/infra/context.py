@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from ..core.config import Settings
 from ..core.domain import Permission
 from .mail.sender import MailSender
+from .rate_limit import RateLimits
 from .throttle import MailLimits, Throttle
 
 
@@ -32,6 +33,7 @@ class AppContext:
     mail_sender: MailSender
     login_throttle: Throttle
     mail_limits: MailLimits
+    rate_limits: RateLimits
     job_runner: JobRunner
     # Every permission the domains declare, by name: what roles allow and API keys carry.
     permissions: Mapping[str, Permission]
@@ -68,6 +70,13 @@ async def _settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def _rate_limits(request: Request) -> RateLimits:
+    return context_of(request.app).rate_limits
+
+
+RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
 
 
 _SHARED_SESSION = "app.session"

@@ -1,36 +1,19 @@
 """A throttle that counts failures in Redis, so the limit holds across workers and replicas."""
 
-import logging
 import math
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from fastapi import status
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
-from ..core.exceptions import DomainError
-
-logger = logging.getLogger(__name__)
-
-
-class ThrottleUnavailableError(DomainError):
-    """Redis, where attempts are counted, cannot be reached: attempts wait rather than go
-    unthrottled."""
-
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    detail = "Unavailable for a moment; retry later"
-    headers = {"Retry-After": "5"}  # noqa: RUF012  # read-only, never mutated
+from .redis import RedisOutage
 
 
 class RedisThrottle:
     """Each key is a sorted set of its last `max_failures` failure times, expiring with the
     window. The times are the web hosts' clocks: keep them in sync (NTP).
 
-    When Redis cannot be reached, attempts fail with a 503 instead of going unthrottled, and
-    the log says why once per outage (not once per attempt).
+    When Redis cannot be reached, attempts fail with a 503 instead of going unthrottled.
     """
 
     def __init__(
@@ -45,28 +28,11 @@ class RedisThrottle:
         self.max_failures = max_failures
         self.window_seconds = window_seconds
         self.prefix = prefix
-        self._unreachable = False
-
-    @asynccontextmanager
-    async def _reaching_redis(self) -> AsyncIterator[None]:
-        try:
-            yield
-        except RedisError as error:
-            if not self._unreachable:
-                self._unreachable = True
-                logger.error(
-                    "Redis (REDIS_URL) cannot be reached, so logins and account mails answer "
-                    "503 until it is back: %s",
-                    error,
-                )
-            raise ThrottleUnavailableError from error
-        if self._unreachable:
-            self._unreachable = False
-            logger.warning("Redis can be reached again: logins and account mails are served")
+        self._outage = RedisOutage()
 
     async def retry_after(self, key: str) -> int:
         now = time.time()
-        async with self._reaching_redis(), self.redis.pipeline(transaction=True) as pipe:
+        async with self._outage.reaching_redis(), self.redis.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(self.prefix + key, "-inf", now - self.window_seconds)
             pipe.zrange(self.prefix + key, 0, 0, withscores=True)
             pipe.zcard(self.prefix + key)
@@ -78,7 +44,7 @@ class RedisThrottle:
 
     async def record_failure(self, key: str) -> None:
         now = time.time()
-        async with self._reaching_redis(), self.redis.pipeline(transaction=True) as pipe:
+        async with self._outage.reaching_redis(), self.redis.pipeline(transaction=True) as pipe:
             pipe.zadd(self.prefix + key, {f"{now}:{uuid.uuid4().hex}": now})
             # Only the last max_failures count, as in a window that slides.
             pipe.zremrangebyrank(self.prefix + key, 0, -self.max_failures - 1)
@@ -86,5 +52,5 @@ class RedisThrottle:
             await pipe.execute()
 
     async def reset(self, key: str) -> None:
-        async with self._reaching_redis():
+        async with self._outage.reaching_redis():
             await self.redis.delete(self.prefix + key)
