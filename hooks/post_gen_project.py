@@ -49,8 +49,8 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
         f"src/{PACKAGE_NAME}/infra/celery_app.py",
         f"src/{PACKAGE_NAME}/infra/redis.py",
         f"src/{PACKAGE_NAME}/infra/throttle_redis.py",
-        f"src/{PACKAGE_NAME}/infra/mail/queued.py",
         "tests/jobs/test_celery.py",
+        "tests/schedules/test_beat.py",
         "tests/redis_server.py",
     ),
 }

@@ -51,8 +51,8 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
             "src/{package}/infra/celery_app.py",
             "src/{package}/infra/redis.py",
             "src/{package}/infra/throttle_redis.py",
-            "src/{package}/infra/mail/queued.py",
             "tests/jobs/test_celery.py",
+            "tests/schedules/test_beat.py",
             "tests/redis_server.py",
         }
     ),

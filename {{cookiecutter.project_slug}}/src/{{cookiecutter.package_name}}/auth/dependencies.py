@@ -1,5 +1,5 @@
 """The services the auth endpoints use, from the application context: the login throttle,
-the account mails and their limits, and who the client is."""
+the account mails' limits, and who the client is."""
 
 from typing import Annotated
 
@@ -7,7 +7,6 @@ from fastapi import Depends, Request
 
 from ..infra.context import ContextDep
 from ..infra.throttle import MailLimits, Throttle
-from .mails import AccountMails
 
 
 async def _login_throttle(context: ContextDep) -> Throttle:
@@ -30,14 +29,3 @@ async def _client_address(request: Request) -> str:
 
 
 ClientAddressDep = Annotated[str, Depends(_client_address)]
-
-
-async def _account_mails(context: ContextDep) -> AccountMails:
-    return AccountMails(
-        settings=context.settings,
-        sender=context.mail_sender,
-        session_factory=context.session_factory,
-    )
-
-
-AccountMailsDep = Annotated[AccountMails, Depends(_account_mails)]
