@@ -59,6 +59,8 @@ COMBINED_PATHS: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
     (("kubernetes", "y"), ("background_jobs", "celery")): (
         "deploy/k8s/worker-deployment.yaml",
         "deploy/k8s/worker-networkpolicy.yaml",
+        "deploy/k8s/beat-deployment.yaml",
+        "deploy/k8s/beat-networkpolicy.yaml",
     ),
 }
 

@@ -60,7 +60,12 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
 # The files that need several answers at once (the hook's COMBINED_PATHS).
 COMBINED_PATHS: dict[tuple[tuple[str, str], ...], frozenset[str]] = {
     (("kubernetes", "y"), ("background_jobs", "celery")): frozenset(
-        {"deploy/k8s/worker-deployment.yaml", "deploy/k8s/worker-networkpolicy.yaml"}
+        {
+            "deploy/k8s/worker-deployment.yaml",
+            "deploy/k8s/worker-networkpolicy.yaml",
+            "deploy/k8s/beat-deployment.yaml",
+            "deploy/k8s/beat-networkpolicy.yaml",
+        }
     ),
 }
 LICENSE_TEXT = {
