@@ -12,16 +12,17 @@ logger = logging.getLogger(__name__)
 async def repeating(
     work: Callable[[], Awaitable[object]], *, every_seconds: float
 ) -> AsyncIterator[None]:
-    """Run `work` now and then every `every_seconds` after it ends, until the block ends. A
-    failure is logged and the next round comes all the same."""
+    """Run `work` every `every_seconds` (the first time after one interval: a process just
+    started serves first) until the block ends. A failure is logged and the next round
+    comes all the same."""
 
     async def run_forever() -> None:
         while True:
+            await asyncio.sleep(every_seconds)
             try:
                 await work()
             except Exception:
                 logger.exception("Background work %r failed", work)
-            await asyncio.sleep(every_seconds)
 
     task = asyncio.create_task(run_forever())
     try:
