@@ -1,5 +1,6 @@
 """The outbox relay: what it hands over, once, and what it leaves for the next sweep."""
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -10,7 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.package_name }}.core.db import utc_now
+from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.db import create_db_engine, utc_now
 from {{ cookiecutter.package_name }}.infra.outbox.models import OutboxMessage
 from {{ cookiecutter.package_name }}.infra.outbox.relay import Relay
 from {{ cookiecutter.package_name }}.infra.outbox.service import add_message, claim_due
@@ -19,6 +21,7 @@ from {{ cookiecutter.package_name }}.jobs.service import JOB_TOPIC
 
 from ..conftest import ClientFactory
 from ..factories import UserFactory
+from ..smtp_server import free_port
 
 Handed = list[tuple[int, str, dict[str, Any]]]
 
@@ -142,6 +145,22 @@ async def test_a_sweep_leaves_a_young_message_to_its_request(
     patient = Relay(session_factory, runner, lease_seconds=60, sweep_after_seconds=60)
     assert await patient.relay() == 0
     assert await patient.relay([message_id]) == 1
+
+
+@pytest.mark.anyio
+async def test_an_unreachable_database_is_logged_and_hands_nothing(
+    settings: Settings, runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = settings.model_copy(
+        update={"database_url": f"postgresql://app@127.0.0.1:{free_port()}/app"}
+    )
+    engine = create_db_engine(unreachable)
+    relay = Relay(async_sessionmaker(engine), runner, lease_seconds=60, sweep_after_seconds=0)
+    with caplog.at_level(logging.ERROR):
+        assert await relay.relay() == 0
+    await engine.dispose()
+    assert "Could not read the outbox" in caplog.text
+    assert runner.handed == []
 
 
 def test_the_sweep_relays_what_no_request_did(

@@ -1,5 +1,6 @@
 """Schedules: each tick claimed by one caller only, the built-in purges, and the registry."""
 
+import logging
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import utc_now
+from {{ cookiecutter.package_name }}.core.db import create_db_engine, utc_now
 from {{ cookiecutter.package_name }}.core.domain import Schedule
 from {{ cookiecutter.package_name }}.domains import schedules
 from {{ cookiecutter.package_name }}.identity.models import LoginSession
@@ -18,6 +19,7 @@ from {{ cookiecutter.package_name }}.infra.schedules.runner import run_due
 from {{ cookiecutter.package_name }}.infra.schedules.service import claim_tick
 
 from ..factories import UserFactory
+from ..smtp_server import free_port
 
 EVERY = 60.0
 
@@ -105,6 +107,20 @@ async def test_the_purges_delete_only_what_has_lapsed(
     session.rollback()
     assert session.scalars(select(LoginSession.last_used_at)).all() == [now]
     assert set(session.scalars(select(OutboxMessage.topic))) == {"recent", "unsent"}
+
+
+@pytest.mark.anyio
+async def test_a_schedule_whose_database_is_unreachable_is_logged(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    unreachable = settings.model_copy(
+        update={"database_url": f"postgresql://app@127.0.0.1:{free_port()}/app"}
+    )
+    engine = create_db_engine(unreachable)
+    with caplog.at_level(logging.ERROR):
+        await run_due(async_sessionmaker(engine), unreachable, list(schedules().values()))
+    await engine.dispose()
+    assert "Schedule identity.purge-lapsed-sessions could not run" in caplog.text
 
 
 def test_the_built_in_schedules_are_registered(settings: Settings) -> None:
