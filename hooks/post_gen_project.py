@@ -51,8 +51,8 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
         f"src/{PACKAGE_NAME}/infra/redis.py",
         f"src/{PACKAGE_NAME}/infra/throttle_redis.py",
         f"src/{PACKAGE_NAME}/infra/rate_counter_redis.py",
-        f"src/{PACKAGE_NAME}/infra/mail/queued.py",
         "tests/jobs/test_celery.py",
+        "tests/schedules/test_beat.py",
         "tests/redis_server.py",
     ),
 }
@@ -61,6 +61,8 @@ COMBINED_PATHS: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {
     (("kubernetes", "y"), ("background_jobs", "celery")): (
         "deploy/k8s/worker-deployment.yaml",
         "deploy/k8s/worker-networkpolicy.yaml",
+        "deploy/k8s/beat-deployment.yaml",
+        "deploy/k8s/beat-networkpolicy.yaml",
     ),
 }
 

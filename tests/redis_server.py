@@ -23,13 +23,14 @@ def _redis_answers(port: int) -> bool:
 
 
 @contextmanager
-def redis_server(log: Path) -> Iterator[str]:
-    """Debian's redis-server on a free port, in memory only; yields its URL."""
+def redis_server(log: Path, port: int | None = None) -> Iterator[str]:
+    """Debian's redis-server on `port` (a free one by default), in memory only; yields its
+    URL. On a port given again, it comes back after a stop at the same URL."""
     binary = shutil.which("redis-server")
     assert binary, "redis-server is needed (Debian: apt-get install redis-server)"
-    port = free_port()
+    port = port or free_port()
     options = ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    with log.open("w") as output:
+    with log.open("a") as output:
         process = subprocess.Popen([binary, *options], stdout=output, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 10

@@ -56,8 +56,8 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
             "src/{package}/infra/redis.py",
             "src/{package}/infra/throttle_redis.py",
             "src/{package}/infra/rate_counter_redis.py",
-            "src/{package}/infra/mail/queued.py",
             "tests/jobs/test_celery.py",
+            "tests/schedules/test_beat.py",
             "tests/redis_server.py",
         }
     ),
@@ -65,7 +65,12 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
 # The files that need several answers at once (the hook's COMBINED_PATHS).
 COMBINED_PATHS: dict[tuple[tuple[str, str], ...], frozenset[str]] = {
     (("kubernetes", "y"), ("background_jobs", "celery")): frozenset(
-        {"deploy/k8s/worker-deployment.yaml", "deploy/k8s/worker-networkpolicy.yaml"}
+        {
+            "deploy/k8s/worker-deployment.yaml",
+            "deploy/k8s/worker-networkpolicy.yaml",
+            "deploy/k8s/beat-deployment.yaml",
+            "deploy/k8s/beat-networkpolicy.yaml",
+        }
     ),
 }
 LICENSE_TEXT = {

@@ -252,7 +252,7 @@ def test_only_the_ingress_controller_reaches_the_web_pods_on_their_port(
         assert all(peer.keys() == {"namespaceSelector", "podSelector"} for peer in rule["from"])
     readme = (manifests.project / "README.md").read_text()
     assert "kubernetes.io/metadata.name: ingress-nginx" in readme
-    for component in ("migration", "worker"):
+    for component in ("migration", "worker", "beat"):
         if manifests.of_kind("Deployment", component) or manifests.of_kind("Job", component):
             assert "ingress" not in manifests.network_policy(component)["spec"]
 
@@ -270,6 +270,7 @@ def test_pods_reach_only_dns_and_the_servers_they_use(
     }
     if celery:
         expected["worker"] = DNS | {database, redis, smtp}
+        expected["beat"] = DNS | {redis}
     for component, ports in expected.items():
         policy = manifests.network_policy(component)
         assert _egress_ports(policy) == ports, component
@@ -407,6 +408,19 @@ def test_a_worker_runs_the_agreed_celery_command_exactly_with_celery(
         ping = f"celery --app {app} inspect ping --destination celery@$HOSTNAME"
         assert container["livenessProbe"]["exec"]["command"] == ["sh", "-c", ping]
         assert container["readinessProbe"]["exec"] == container["livenessProbe"]["exec"]
+
+
+def test_exactly_one_beat_sends_the_schedules_with_celery(
+    manifests: Manifests, background_jobs: str
+) -> None:
+    beats = manifests.of_kind("Deployment", "beat")
+    assert len(beats) == (background_jobs == "celery")
+    for beat in beats:
+        assert beat["spec"]["replicas"] == 1
+        assert beat["spec"]["strategy"] == {"type": "Recreate"}  # never two during a rollout
+        [container] = beat["spec"]["template"]["spec"]["containers"]
+        app = f"{manifests.package}.worker"
+        assert container["args"][:4] == ["celery", "--app", app, "beat"]
 
 
 # The installed variant with kubernetes=y: the manifests against the app and server themselves.

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from redis import Redis
 {%- endif %}
 from sqlalchemy import Engine, create_engine, delete, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core import security
@@ -165,6 +165,16 @@ async def async_session(settings: Settings, engine: Engine) -> AsyncIterator[Asy
     async with AsyncSession(async_engine, expire_on_commit=False) as session:
         yield session
     await async_engine.dispose()
+
+
+@pytest.fixture
+async def session_factory(
+    settings: Settings, session: Session
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions of the kind the app's services open, on an engine of their own."""
+    engine = create_db_engine(settings)
+    yield async_sessionmaker(engine, expire_on_commit=False)
+    await engine.dispose()
 
 
 @pytest.fixture

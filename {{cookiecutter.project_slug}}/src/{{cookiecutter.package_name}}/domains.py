@@ -9,18 +9,22 @@ from .accounts import domain as accounts
 from .audit import domain as audit
 from .auth import domain as auth
 from .core.db import Base
-from .core.domain import Domain, JobFunction, Permission
+from .core.domain import Domain, JobFunction, Permission, Schedule
 {%- if admin %}
 from .core.models import OwnedMixin
 {%- endif %}
 from .idempotency import domain as idempotency
 from .identity import domain as identity
+from .infra.outbox import domain as outbox
+from .infra.schedules import domain as scheduler
 from .jobs import domain as jobs
 from .roles import domain as roles
 from .todos import domain as todos
 from .users import domain as users
 
 DOMAINS: tuple[Domain, ...] = (
+    outbox,
+    scheduler,
     users,
     identity,
     auth,
@@ -46,6 +50,12 @@ def permissions() -> dict[str, Permission]:
 def job_functions() -> dict[str, JobFunction]:
     """What each kind of job does, by kind, over every domain."""
     return {kind: function for domain in DOMAINS for kind, function in domain.jobs.items()}
+
+
+def schedules() -> dict[str, Schedule]:
+    """Every domain's schedules, by name: a domain adds one to its declaration (`Domain(
+    schedules=...)`), next to the function it runs, and both runners pick it up."""
+    return {schedule.name: schedule for domain in DOMAINS for schedule in domain.schedules}
 {%- if admin %}
 
 

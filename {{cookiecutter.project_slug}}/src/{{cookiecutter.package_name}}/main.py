@@ -28,6 +28,7 @@ from .domains import api_routers
 from .health.router import PROBE_PATHS
 from .health.router import router as health_router
 from .infra.context import attach_context
+from .infra.periodic import repeating
 from .infra.rate_limit_docs import document_rate_limits
 from .parts import PARTS
 from .{{ "runtime_celery" if cookiecutter.background_jobs == "celery" else "runtime_local" }} import open_context
@@ -57,6 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             session_factory = async_sessionmaker(engine, expire_on_commit=False)
             context = await stack.enter_async_context(open_context(settings, session_factory))
             attach_context(app, context)
+            # Every web process sweeps the outbox: claiming a message is exclusive.
+            await stack.enter_async_context(
+                repeating(context.outbox_relay.relay, every_seconds=settings.outbox_sweep_seconds)
+            )
             yield
 
     docs = settings.serve_docs

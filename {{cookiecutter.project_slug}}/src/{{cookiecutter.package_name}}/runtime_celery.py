@@ -1,41 +1,41 @@
-"""The services of a bake with Celery: jobs and mails are queued for a worker (`worker.py`)
-through Redis, and failed logins, account mails and rate-limited requests are counted in
-Redis, exact across workers and replicas."""
+"""The services of a bake with Celery: the outbox's jobs and mails are queued for a worker
+(`worker.py`) through Redis, and failed logins, account mails and rate-limited requests are
+counted in Redis, exact across workers and replicas."""
 
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from celery import Celery
-from fastapi import BackgroundTasks
-from kombu.exceptions import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from .core.config import Settings
 from .domains import permissions
 from .infra.celery_app import enqueue, make_celery
 from .infra.context import AppContext
-from .infra.mail.queued import QueuedMailSender
+from .infra.outbox.relay import Relay
 from .infra.rate_counter_redis import RedisRateCounter
 from .infra.rate_limit import RateLimits
 from .infra.redis import open_redis
 from .infra.throttle import MailLimits
 from .infra.throttle_redis import RedisThrottle
-from .jobs.exceptions import JobQueueUnavailableError
-from .worker import run_job_task, send_mail_task
+from .worker import deliver_task
 
 
 @dataclass(frozen=True, slots=True)
-class CeleryJobRunner:
+class CeleryHandOff:
+    """Queues an outbox message for a worker; raises kombu's OperationalError while Redis
+    cannot be reached (the message stays in the outbox for the next sweep)."""
+
     producer_app: Celery
 
-    async def start(self, job_id: int, background: BackgroundTasks) -> None:
+    async def __call__(self, message_id: int, topic: str, payload: dict[str, Any]) -> None:
         # Publishing blocks on the broker's socket: keep it off the event loop.
-        try:
-            await asyncio.to_thread(enqueue, self.producer_app, run_job_task, job_id)
-        except OperationalError as error:
-            raise JobQueueUnavailableError from error
+        await asyncio.to_thread(
+            enqueue, self.producer_app, deliver_task, message_id, topic, payload
+        )
 
 
 @asynccontextmanager
@@ -52,7 +52,6 @@ async def open_context(
         yield AppContext(
             settings=settings,
             session_factory=session_factory,
-            mail_sender=QueuedMailSender(settings, producer_app=producer_app, task=send_mail_task),
             login_throttle=RedisThrottle(
                 redis,
                 max_failures=settings.login_max_failures,
@@ -73,7 +72,12 @@ async def open_context(
                 ),
             ),
             rate_limits=RateLimits.from_settings(settings, RedisRateCounter(redis)),
-            job_runner=CeleryJobRunner(producer_app),
+            outbox_relay=Relay(
+                session_factory,
+                CeleryHandOff(producer_app),
+                lease_seconds=settings.outbox_lease_seconds,
+                sweep_after_seconds=settings.outbox_sweep_seconds,
+            ),
             permissions=permissions(),
             readiness_checks={"redis": ping_redis},
         )

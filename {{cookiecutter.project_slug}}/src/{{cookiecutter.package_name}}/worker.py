@@ -1,9 +1,10 @@
-"""The Celery worker: `celery --app {{ cookiecutter.package_name }}.worker worker`.
+"""The Celery worker: `celery --app {{ cookiecutter.package_name }}.worker worker`, and the
+domains' schedules: `celery --app {{ cookiecutter.package_name }}.worker beat` (run exactly one).
 
 Its tasks are thin wrappers that run the same async code as the API on the worker's event
 loop; their arguments are JSON (ids and plain values, never objects). They keep no result in
 the result backend: a job's status and result are in its database row, a mail's fate in the
-log, so queueing one waits for nothing but the broker.
+log and its outbox row, so queueing one waits for nothing but the broker.
 
 Settings are read when Celery first needs them, not at import. Each worker process runs its
 tasks on one event loop of its own, with its own database engine, made when the process
@@ -20,22 +21,32 @@ from celery.signals import setup_logging, worker_process_init, worker_process_sh
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from .core.config import Settings, get_settings
-from .core.db import DATABASE_ERRORS, create_db_engine
+from .core.db import DATABASE_ERRORS, create_db_engine, utc_now
 from .core.logging import configure_logging
-from .domains import job_functions
+from .delivery import Delivery
+from .domains import schedules
 from .infra.celery_app import APP_NAME, celery_config
-from .infra.mail.render import Mail
 from .infra.mail.sender import MailSender
-from .jobs.service import run_job
+from .infra.schedules.service import run_schedule
 
 T = TypeVar("T")
 
 celery_app = Celery(APP_NAME)
 
 
+def worker_config(settings: Settings) -> dict[str, Any]:
+    """Celery's configuration, with beat's schedule: one entry per domain schedule, each
+    tick a `schedules.run` task."""
+    beat_schedule = {
+        name: {"task": "schedules.run", "schedule": schedule.every(settings), "args": (name,)}
+        for name, schedule in schedules().items()
+    }
+    return {**celery_config(settings), "beat_schedule": beat_schedule}
+
+
 @celery_app.on_configure.connect
 def _configure_from_environment(sender: Celery, **_: object) -> None:
-    sender.config_from_object(celery_config(get_settings()))
+    sender.config_from_object(worker_config(get_settings()))
 
 
 @setup_logging.connect
@@ -77,7 +88,7 @@ def worker_settings() -> Settings:
 def use_settings(settings: Settings) -> None:
     """Run this process's tasks on these settings instead of the environment's: for a worker
     started inside another program (the test suite). The web app never calls it."""
-    celery_app.conf.update(celery_config(settings))
+    celery_app.conf.update(worker_config(settings))
     _worker.settings = settings
 
 
@@ -99,7 +110,7 @@ def run_in_worker(work: Callable[[async_sessionmaker[AsyncSession]], Coroutine[A
 
 
 @celery_app.task(
-    name="jobs.run",
+    name="outbox.deliver",
     ignore_result=True,
     # The database is restarting or unreachable: try again, waiting 1, 2, 4, ... s (jittered,
     # at most 5 minutes apart), then give up.
@@ -108,13 +119,21 @@ def run_in_worker(work: Callable[[async_sessionmaker[AsyncSession]], Coroutine[A
     retry_backoff_max=300,
     max_retries=8,
 )
-def run_job_task(job_id: int) -> None:
-    functions = job_functions()
-    run_in_worker(lambda session_factory: run_job(session_factory, functions, job_id))
+def deliver_task(message_id: int, topic: str, payload: dict[str, Any]) -> None:
+    """Do what an outbox message sets off (run a job, send a mail), as `delivery.py` says."""
+    settings = worker_settings()
+    run_in_worker(
+        lambda session_factory: Delivery(settings, session_factory, MailSender(settings))(
+            message_id, topic, payload
+        )
+    )
 
 
-@celery_app.task(name="mail.send", ignore_result=True)
-def send_mail_task(mail: dict[str, str]) -> bool:
-    """Send one mail; a failure is logged and reported as False, as in the web process."""
-    sender = MailSender(worker_settings())
-    return run_in_worker(lambda _session_factory: sender.send(Mail(**mail)))
+@celery_app.task(name="schedules.run", ignore_result=True)
+def run_schedule_task(name: str) -> None:
+    """One tick of a domain's schedule, sent by Celery beat (`celery ... beat`, of which the
+    deployment runs exactly one)."""
+    settings, schedule = worker_settings(), schedules()[name]
+    run_in_worker(
+        lambda session_factory: run_schedule(session_factory, settings, schedule, utc_now())
+    )

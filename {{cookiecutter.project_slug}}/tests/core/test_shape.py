@@ -60,7 +60,7 @@ def test_the_lifespan_hands_out_one_typed_context(settings: Settings) -> None:
     with TestClient(app):
         context = context_of(app)
         assert context.settings is settings
-        assert context.job_runner is not None
+        assert context.outbox_relay is not None
         assert context.login_throttle is not None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, event, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, Session
 
+from {{ cookiecutter.package_name }}.core.config import Settings
 from {{ cookiecutter.package_name }}.core.db import utc_now
 from {{ cookiecutter.package_name }}.core.quota import Quota
 from {{ cookiecutter.package_name }}.idempotency.exceptions import IdempotencyKeyInUseError
@@ -170,7 +171,11 @@ async def test_a_key_in_use_is_a_409(async_session: AsyncSession, users: UserFac
 
 @pytest.mark.anyio
 async def test_expired_answers_are_purged(
-    client: TestClient, auth_headers: dict[str, str], session: Session, async_session: AsyncSession
+    client: TestClient,
+    auth_headers: dict[str, str],
+    session: Session,
+    async_session: AsyncSession,
+    settings: Settings,
 ) -> None:
     assert _post(client, auth_headers, {"title": "A"}).status_code == 201
     assert _post(client, auth_headers, {"title": "B"}, key='"another"').status_code == 201
@@ -180,7 +185,8 @@ async def test_expired_answers_are_purged(
         .values(expires_at=utc_now() - timedelta(seconds=1))
     )
     session.commit()
-    assert await purge_expired(async_session) == 1
+    await purge_expired(async_session, settings)
+    await async_session.commit()
     assert session.scalars(select(IdempotencyRecord.key)).all() == [KEY.strip('"')]
 
 

@@ -3,7 +3,6 @@ follow the job to its result."""
 
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,8 +10,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
-from {{ cookiecutter.package_name }}.core.config import Settings
-from {{ cookiecutter.package_name }}.core.db import create_db_engine
 from {{ cookiecutter.package_name }}.domains import job_functions
 from {{ cookiecutter.package_name }}.jobs.models import Job, JobStatus
 from {{ cookiecutter.package_name }}.jobs.service import run_job
@@ -31,15 +28,6 @@ def finished_job(client: TestClient, headers: dict[str, str], location: str) -> 
             return job
         time.sleep(0.05)
     raise AssertionError(f"job {location} still {job['status']} after 30 s")
-
-
-@pytest.fixture
-async def session_factory(
-    settings: Settings, session: Session
-) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_db_engine(settings)
-    yield async_sessionmaker(engine, expire_on_commit=False)
-    await engine.dispose()
 
 
 def test_export_lists_exactly_the_callers_todos(
@@ -113,3 +101,24 @@ async def test_a_job_whose_owner_is_gone_is_dropped(
     with caplog.at_level(logging.WARNING):
         await run_job(session_factory, job_functions(), 424242)
     assert "Job 424242 no longer exists" in caplog.text
+
+
+@pytest.mark.anyio
+async def test_a_finished_job_delivered_again_is_left_as_it_ended(
+    session_factory: async_sessionmaker[AsyncSession], users: UserFactory, session: Session
+) -> None:
+    job = Job(owner_id=users.create().id, kind="todos.export", status=JobStatus.QUEUED)
+    session.add(job)
+    session.commit()
+    runs: list[int] = []
+
+    async def export(_session: AsyncSession, owner_id: int) -> dict[str, Any]:
+        runs.append(owner_id)
+        return {"run": len(runs)}
+
+    for _ in range(2):  # the outbox handed it over twice
+        await run_job(session_factory, {"todos.export": export}, job.id)
+    session.refresh(job)
+    assert runs == [job.owner_id]
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.result == {"run": 1}

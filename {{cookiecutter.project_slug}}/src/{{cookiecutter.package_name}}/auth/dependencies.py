@@ -1,6 +1,5 @@
 """The services the auth endpoints use, from the application context: the login throttle,
-the account mails and their limits, who the client is, and the anonymous endpoints' rate
-limit."""
+the account mails' limits, who the client is, and the anonymous endpoints' rate limit."""
 
 from typing import Annotated
 
@@ -8,7 +7,6 @@ from fastapi import Depends, Request, Response
 
 from ..infra.context import ContextDep, RateLimitsDep
 from ..infra.throttle import MailLimits, Throttle
-from .mails import AccountMails
 
 
 async def _login_throttle(context: ContextDep) -> Throttle:
@@ -39,14 +37,3 @@ async def charge_client(
     """Charge the request to the client's address (RATE_LIMIT_AUTH): these endpoints have no
     caller yet."""
     await limits.auth.charge(f"client:{client}", request, response)
-
-
-async def _account_mails(context: ContextDep) -> AccountMails:
-    return AccountMails(
-        settings=context.settings,
-        sender=context.mail_sender,
-        session_factory=context.session_factory,
-    )
-
-
-AccountMailsDep = Annotated[AccountMails, Depends(_account_mails)]

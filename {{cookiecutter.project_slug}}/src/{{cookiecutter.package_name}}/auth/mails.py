@@ -1,14 +1,15 @@
 """The account mails: a password reset token, and an email verification token. Handlers
-send them as background tasks, after the answer has gone out."""
+record them in the outbox, by address only; the account is looked up when the mail is
+delivered, after the answer has gone out."""
 
-import logging
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ..core.config import Settings
-from ..core.db import DATABASE_ERRORS
 from ..core.security import TokenPurpose
 from ..identity.tokens import issue_user_token, lifetime_minutes
 from ..infra.mail.render import render_mail
@@ -16,7 +17,18 @@ from ..infra.mail.sender import MailSender
 from ..users.models import User
 from ..users.service import get_user_by_email
 
-logger = logging.getLogger(__name__)
+# The outbox topic of an account mail; its payload is `account_mail(...)`.
+MAIL_TOPIC = "auth.mail"
+
+
+class AccountMail(StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105  # nosec B105  # a mail, not a secret
+    VERIFICATION = "verification"
+
+
+def account_mail(mail: AccountMail, email: str) -> dict[str, str]:
+    """The outbox payload of `mail` to the account that has `email`, if any."""
+    return {"mail": mail, "email": email}
 
 
 def describe_minutes(minutes: int) -> str:
@@ -48,20 +60,23 @@ class AccountMails:
         )
         await self.sender.send(mail)
 
-    async def _active_account(self, email: str, mail: str) -> User | None:
+    async def _active_account(self, email: str) -> User | None:
         """The account is looked up after the answer, so that neither the answer nor its
-        timing tells whether it exists. Unknown and deactivated accounts get no mail."""
-        try:
-            async with self.session_factory() as session:
-                user = await get_user_by_email(session, email=email)
-        except DATABASE_ERRORS as error:
-            # The answer is long gone: say what happened in one line, as a failed send does.
-            logger.error("Could not look up the account for a %s mail: %r", mail, error)
-            return None
+        timing tells whether it exists. Unknown and deactivated accounts get no mail. A
+        database outage is raised: the outbox delivers the mail again later."""
+        async with self.session_factory() as session:
+            user = await get_user_by_email(session, email=email)
         return user if user is not None and user.is_active else None
 
+    async def deliver(self, payload: dict[str, Any]) -> None:
+        """Send the mail an outbox payload describes."""
+        if payload["mail"] == AccountMail.PASSWORD_RESET:
+            await self.send_password_reset(payload["email"])
+        else:
+            await self.send_verification_to(payload["email"])
+
     async def send_password_reset(self, email: str) -> None:
-        user = await self._active_account(email, "password reset")
+        user = await self._active_account(email)
         if user is None:
             return
         await self._send(
@@ -83,6 +98,6 @@ class AccountMails:
 
     async def send_verification_to(self, email: str) -> None:
         """A new verification mail, if an active account has `email` and is not verified."""
-        user = await self._active_account(email, "verification")
+        user = await self._active_account(email)
         if user is not None and not user.is_verified:
             await self.send_verification(user)

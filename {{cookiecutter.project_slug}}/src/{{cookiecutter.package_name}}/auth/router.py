@@ -3,22 +3,18 @@ email verification."""
 
 from typing import Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 
 from ..core.responses import error_responses
 from ..identity.exceptions import NO_STORE
 from ..identity.sessions import IssuedTokens, refresh_session, revoke_token, start_session
 from ..infra.context import SessionDep, SettingsDep
+from ..infra.outbox.dependencies import OutboxDep
 from ..users.schemas import UserCreate, UserPublic
 from ..users.service import create_user
-from .dependencies import (
-    AccountMailsDep,
-    ClientAddressDep,
-    LoginThrottleDep,
-    MailLimitsDep,
-    charge_client,
-)
+from .dependencies import ClientAddressDep, LoginThrottleDep, MailLimitsDep, charge_client
+from .mails import MAIL_TOPIC, AccountMail, account_mail
 from .oauth2_form import TOKEN_MAX_LENGTH, PasswordGrant, read_grant, read_oauth2_form
 from .refresh_cookie import clear_refresh_cookie, set_refresh_cookie
 from .schemas import (
@@ -74,18 +70,18 @@ VERIFICATION_ACCEPTED = Message(
 async def register(
     session: SessionDep,
     settings: SettingsDep,
-    mails: AccountMailsDep,
+    outbox: OutboxDep,
     limits: MailLimitsDep,
     client: ClientAddressDep,
-    background: BackgroundTasks,
     user_in: UserCreate,
 ) -> UserPublic:
     """With EMAIL_VERIFICATION_REQUIRED, mails a verification token, needed before login."""
-    user = await create_user(session, user_in=user_in, settings=settings)
     if settings.email_verification_required and await limits.admit(
-        address=user.email, client=client
+        address=user_in.email, client=client
     ):
-        background.add_task(mails.send_verification, user)
+        # Committed with the account, or not at all (the address is taken): no mail then.
+        outbox.record(MAIL_TOPIC, account_mail(AccountMail.VERIFICATION, user_in.email))
+    user = await create_user(session, user_in=user_in, settings=settings)
     return UserPublic.model_validate(user)
 
 
@@ -162,32 +158,34 @@ async def revoke(
 
 @router.post("/password-recovery", status_code=status.HTTP_202_ACCEPTED, responses=_TOO_LARGE)
 async def recover_password(
-    mails: AccountMailsDep,
+    session: SessionDep,
+    outbox: OutboxDep,
     limits: MailLimitsDep,
     client: ClientAddressDep,
-    background: BackgroundTasks,
     recovery: PasswordRecovery,
 ) -> Message:
     """Mail a password reset token to this address if an account has it. The answer, and
     how long it takes, are the same whether or not one does, and past the mail limits
     (MAIL_MAX_PER_ADDRESS, MAIL_MAX_PER_CLIENT), when nothing is sent."""
     if await limits.admit(address=recovery.email, client=client):
-        background.add_task(mails.send_password_reset, recovery.email)
+        outbox.record(MAIL_TOPIC, account_mail(AccountMail.PASSWORD_RESET, recovery.email))
+        await session.commit()
     return RECOVERY_ACCEPTED
 
 
 @router.post("/verification-mail", status_code=status.HTTP_202_ACCEPTED, responses=_TOO_LARGE)
 async def resend_verification(
-    mails: AccountMailsDep,
+    session: SessionDep,
+    outbox: OutboxDep,
     limits: MailLimitsDep,
     client: ClientAddressDep,
-    background: BackgroundTasks,
     request_in: VerificationMailRequest,
 ) -> Message:
     """Mail a new verification token to this address if an account that has it is not
     verified yet; the answer is the same as for password recovery, whatever the case."""
     if await limits.admit(address=request_in.email, client=client):
-        background.add_task(mails.send_verification_to, request_in.email)
+        outbox.record(MAIL_TOPIC, account_mail(AccountMail.VERIFICATION, request_in.email))
+        await session.commit()
     return VERIFICATION_ACCEPTED
 
 

@@ -167,6 +167,18 @@ class Settings(BaseSettings):
     # Seconds Celery keeps a task's outcome in Redis (the job's own result is in the database).
     job_result_expire_seconds: int = Field(default=24 * 60 * 60, ge=60)
 {%- endif %}
+    # The outbox (jobs and mails to hand over): seconds between the sweeps that relay what a
+    # request could not (the runner was unreachable, the process died), which take only
+    # messages older than that; seconds a relay holds
+    # a message it claimed before another may take it over ({% if cookiecutter.background_jobs == "celery" %}queueing it takes a moment{% else %}while its job runs: above
+    # the longest job{% endif %}).
+    outbox_sweep_seconds: float = Field(default=5, gt=0)
+    outbox_lease_seconds: int = Field(default={{ 30 if cookiecutter.background_jobs == "celery" else 900 }}, ge=1)
+    # Days a message handed over is kept in the outbox before the purge deletes it.
+    outbox_keep_days: int = Field(default=7, ge=1)
+    # Seconds between the runs of the built-in purges (lapsed login sessions, sent outbox
+    # messages).
+    purge_every_seconds: float = Field(default=3600, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .config import Settings
 from .db import Base
 {%- if admin %}
 from .models import OwnedMixin
@@ -17,6 +18,24 @@ from .models import OwnedMixin
 
 # What a kind of job does: given a session and the job's owner, its JSON result.
 JobFunction = Callable[[AsyncSession, int], Awaitable[dict[str, Any]]]
+# What a schedule does at each tick, in a session its runner commits.
+ScheduleFunction = Callable[[AsyncSession, Settings], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Work run at every tick, once per tick however many processes there are: by Celery beat
+    with Celery, else by whichever web process claims the tick first."""
+
+    name: str
+    run: ScheduleFunction
+    # Seconds between ticks, from the settings.
+    every: Callable[[Settings], float]
+
+
+def every_purge(settings: Settings) -> float:
+    """The built-in purges' interval: PURGE_EVERY_SECONDS."""
+    return settings.purge_every_seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +62,8 @@ class Domain:
     jobs: Mapping[str, JobFunction] = field(default_factory=dict)
     # What the domain's routes require (and roles and API keys may hold).
     permissions: Sequence[Permission] = ()
+    # The work the domain runs on a schedule, declared next to the function it runs.
+    schedules: Sequence[Schedule] = ()
 
 
 @dataclass(frozen=True, slots=True)

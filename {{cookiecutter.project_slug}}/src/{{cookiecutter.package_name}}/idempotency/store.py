@@ -11,6 +11,7 @@ from fastapi import Response
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ..core.config import Settings
 from ..core.db import utc_now
 from ..infra.rate_limit import LIMIT_FIELD, POLICY_FIELD
 from .exceptions import IdempotencyKeyInUseError, IdempotencyKeyReusedError
@@ -102,10 +103,6 @@ def keep(session: AsyncSession, claim: Claim, response: Response, *, hours: int)
     )
 
 
-async def purge_expired(session: AsyncSession) -> int:
-    """Forget the answers past their time; how many."""
-    result = await session.execute(
-        delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utc_now())
-    )
-    await session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+async def purge_expired(db: AsyncSession, _settings: Settings) -> None:
+    """Forget the answers past their time: a schedule."""
+    await db.execute(delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= utc_now()))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.audit import record
@@ -66,6 +66,16 @@ def _open_after(now: datetime, settings: Settings) -> tuple[datetime, datetime]:
     )
 
 
+def _lapsed(now: datetime, settings: Settings) -> ColumnElement[bool]:
+    idle_limit, absolute_limit = _open_after(now, settings)
+    return or_(LoginSession.last_used_at <= idle_limit, LoginSession.created_at <= absolute_limit)
+
+
+async def purge_lapsed_sessions(db: AsyncSession, settings: Settings) -> None:
+    """Delete every lapsed login session (their refresh tokens go with them): a schedule."""
+    await db.execute(delete(LoginSession).where(_lapsed(utc_now(), settings)))
+
+
 def _still_open(login: LoginSession, *, now: datetime, settings: Settings) -> bool:
     idle_limit, absolute_limit = _open_after(now, settings)
     return login.last_used_at > idle_limit and login.created_at > absolute_limit
@@ -95,12 +105,8 @@ async def start_session(
     `second_factor` a one-time code too); the user's sessions that have lapsed are cleared on
     the way, so the table holds only live ones and a few."""
     now = utc_now()
-    idle_limit, absolute_limit = _open_after(now, settings)
     await db.execute(
-        delete(LoginSession).where(
-            LoginSession.user_id == user.id,
-            or_(LoginSession.last_used_at <= idle_limit, LoginSession.created_at <= absolute_limit),
-        )
+        delete(LoginSession).where(LoginSession.user_id == user.id, _lapsed(now, settings))
     )
     login = LoginSession(
         user_id=user.id,

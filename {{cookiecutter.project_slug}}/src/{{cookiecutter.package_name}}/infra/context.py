@@ -1,24 +1,23 @@
 """The application's services, built once by the lifespan, and the dependencies that hand them
 out: handlers ask for `ContextDep`, `SessionDep` or `SettingsDep`, never for `app.state`."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Protocol
 
-from fastapi import BackgroundTasks, Depends, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 
 from ..core.config import Settings
 from ..core.domain import Permission
-from .mail.sender import MailSender
 from .rate_limit import RateLimits
 from .throttle import MailLimits, Throttle
 
 
-class JobRunner(Protocol):
-    async def start(self, job_id: int, background: BackgroundTasks) -> None:
-        """Have job `job_id` run: in this process after the answer, or on a worker."""
+class OutboxRelay(Protocol):
+    async def relay(self, ids: Sequence[int] | None = None) -> int:
+        """Hand the outbox's due messages (of `ids` only, if given) to the runner."""
         ...
 
 
@@ -30,11 +29,11 @@ ReadinessCheck = Callable[[], Awaitable[None]]
 class AppContext:
     settings: Settings
     session_factory: async_sessionmaker[AsyncSession]
-    mail_sender: MailSender
     login_throttle: Throttle
     mail_limits: MailLimits
     rate_limits: RateLimits
-    job_runner: JobRunner
+    # Hands recorded jobs and mails to the runner (`infra/outbox`).
+    outbox_relay: OutboxRelay
     # Every permission the domains declare, by name: what roles allow and API keys carry.
     permissions: Mapping[str, Permission]
     # Services besides the database that readiness reports, by name.

@@ -8,17 +8,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ..core.db import DATABASE_ERRORS, utc_now
 from ..core.domain import JobFunction
 from ..core.owned import Owned
+from ..infra.outbox.dependencies import RequestOutbox
 from .exceptions import JobNotFoundError
 from .models import Job, JobStatus
 
 logger = logging.getLogger(__name__)
 
 JOBS = Owned(Job, not_found=JobNotFoundError)
+# The outbox topic of a job to run; its payload is {"job_id": ...}.
+JOB_TOPIC = "jobs.run"
+FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED})
 
 
-async def create_job(session: AsyncSession, *, owner_id: int, kind: str) -> Job:
+async def create_job(
+    session: AsyncSession, *, owner_id: int, kind: str, outbox: RequestOutbox
+) -> Job:
+    """The job and its outbox message, committed together: a job is run if and only if it
+    was recorded."""
     job = Job(owner_id=owner_id, kind=kind, status=JobStatus.QUEUED)
     session.add(job)
+    await session.flush()
+    outbox.record(JOB_TOPIC, {"job_id": job.id})
     await session.commit()
     return job
 
@@ -28,13 +38,17 @@ async def run_job(
     functions: Mapping[str, JobFunction],
     job_id: int,
 ) -> None:
-    """Run the job with its kind's function and record how it ended. A job delivered again
-    (its worker died) simply runs again: jobs only read, so running one twice is harmless.
-    Database outages are raised for the runner to retry; any other error fails the job."""
+    """Run the job with its kind's function and record how it ended. A finished job delivered
+    again (the outbox handed it over twice) is left as it ended; an unfinished one (its
+    worker died) runs again: jobs only read, so running one twice is harmless. Database
+    outages are raised for the runner to retry; any other error fails the job."""
     async with session_factory() as session:
         job = await session.scalar(JOBS.by_id, {"row_id": job_id})
         if job is None:
             logger.warning("Job %s no longer exists (its owner was deleted)", job_id)
+            return
+        if job.status in FINISHED:
+            logger.info("Job %s was delivered again after it had %s", job_id, job.status)
             return
         job.status, job.error, job.finished_at = JobStatus.RUNNING, None, None
         await session.commit()
