@@ -263,7 +263,11 @@ def test_two_workers_run_each_tick_of_a_schedule_exactly_once(
         by_schedule.setdefault(name, []).append(tick)
     for name, runs in sorted(by_schedule.items()):
         print(f"{name}: {len(runs)} ticks run in {seconds} s, {len(set(runs))} distinct")
-    assert set(by_schedule) == {"identity.purge-lapsed-sessions", "outbox.purge-sent"}
+    assert set(by_schedule) == {
+        "identity.purge-lapsed-sessions",
+        "idempotency.purge-expired",
+        "outbox.purge-sent",
+    }
     for runs in by_schedule.values():
         assert len(runs) == len(set(runs))  # no tick ran twice
         assert len(runs) >= seconds - 3  # and the schedule kept its beat
