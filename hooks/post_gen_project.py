@@ -42,7 +42,6 @@ OPTIONAL_PATHS: dict[tuple[str, str], tuple[str, ...]] = {
     ("background_jobs", "none"): (
         f"src/{PACKAGE_NAME}/runtime_local.py",
         f"src/{PACKAGE_NAME}/infra/throttle_memory.py",
-        f"src/{PACKAGE_NAME}/infra/rate_counter_memory.py",
     ),
     ("background_jobs", "celery"): (
         f"src/{PACKAGE_NAME}/runtime_celery.py",

@@ -45,7 +45,6 @@ OPTIONAL_PATHS: dict[tuple[str, str], frozenset[str]] = {
         {
             "src/{package}/runtime_local.py",
             "src/{package}/infra/throttle_memory.py",
-            "src/{package}/infra/rate_counter_memory.py",
         }
     ),
     ("background_jobs", "celery"): frozenset(

@@ -27,3 +27,17 @@ async def test_a_failed_round_is_logged_and_the_next_one_comes(
     [failure] = [record for record in caplog.records if record.levelno == logging.ERROR]
     assert failure.getMessage().startswith("Background work")
     assert failure.exc_info is not None
+
+
+@pytest.mark.anyio
+async def test_the_round_under_way_finishes_at_the_end_and_no_other_starts() -> None:
+    started, finished = asyncio.Event(), []
+
+    async def work() -> None:
+        started.set()
+        await asyncio.sleep(0.05)
+        finished.append(True)
+
+    async with repeating(work, every_seconds=0.01):
+        await started.wait()
+    assert finished == [True]

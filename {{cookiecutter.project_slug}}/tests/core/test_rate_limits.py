@@ -3,6 +3,9 @@ RATE_LIMIT_AUTH per client address on the anonymous auth endpoints; the RateLimi
 RateLimit fields (draft-ietf-httpapi-ratelimit-headers-10) on the answers, a 429 with
 Retry-After past the quota, and the probes never limited."""
 
+{% if cookiecutter.background_jobs == "celery" -%}
+import logging
+{% endif -%}
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -250,18 +253,24 @@ async def test_workers_counting_in_redis_share_one_window(redis_url: str) -> Non
         assert 0 < await one.ttl("rate-limit:k") <= 60
 
 
-def test_limited_requests_wait_while_redis_is_unreachable(
-    client_with: ClientFactory,
+def test_while_redis_is_unreachable_each_worker_counts_for_itself(
+    client_with: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Failing safe, as logins do: a 503 rather than requests that nobody counts."""
+    """The API stays up (a job committed to the outbox is still accepted), and limited."""
     client = client_with(
         rate_limit_auth=THREE_A_MINUTE,
         redis_url=SecretStr(f"redis://127.0.0.1:{free_port()}/0"),
     )
-    answer = client.post(TOKEN, data={})
-    assert answer.status_code == 503
-    assert answer.headers["Retry-After"] == "5"
-    assert answer.json() == {"detail": "Unavailable for a moment; retry later"}
+    with caplog.at_level(logging.ERROR):
+        answers = [client.post(TOKEN, data={}) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 429]
+    assert [answer.headers["RateLimit"] for answer in answers[:3]] == [
+        '"auth";r=2;t=60',
+        '"auth";r=1;t=60',
+        '"auth";r=0;t=60',
+    ]
+    [record] = [r for r in caplog.records if "Redis (REDIS_URL) cannot be reached" in r.message]
+    assert "rate limits are counted in each worker" in record.getMessage()
 {%- else %}
 
 

@@ -12,7 +12,7 @@ class MemoryRateCounter:
     reading and writing a count, so no lock is needed).
 
     Each gunicorn worker keeps its own counts, so the effective limit is `quota x workers`;
-    `background_jobs=celery` bakes count in Redis instead.
+    `background_jobs=celery` bakes count in Redis instead (and here while Redis is down).
     """
 
     def __init__(self, *, max_keys: int = 100_000) -> None:

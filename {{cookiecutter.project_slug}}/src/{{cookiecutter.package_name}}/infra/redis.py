@@ -1,6 +1,6 @@
 """The web process's Redis client: short time-outs, so a request never hangs on Redis; and
-what a request that counts in Redis (a login, an account mail, a rate-limited call) answers
-while Redis cannot be reached."""
+what a request that counts in Redis (a login, an account mail) answers while Redis cannot be
+reached."""
 
 import logging
 from collections.abc import AsyncIterator
@@ -37,25 +37,31 @@ class RedisUnavailableError(DomainError):
 
 
 class RedisOutage:
-    """Turns Redis errors into a 503 (RedisUnavailableError), and logs why once per outage
-    (not once per request)."""
+    """Logs once per outage (not once per request) that Redis cannot be reached and what
+    follows from it, and once that it is back; `reaching_redis` turns a Redis error into a 503
+    (RedisUnavailableError)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, consequence: str = "logins and account mails answer 503 until it is back"
+    ) -> None:
+        self.consequence = consequence
         self._unreachable = False
+
+    def failed(self, error: RedisError) -> None:
+        if not self._unreachable:
+            self._unreachable = True
+            logger.error("Redis (REDIS_URL) cannot be reached, so %s: %s", self.consequence, error)
+
+    def reached(self) -> None:
+        if self._unreachable:
+            self._unreachable = False
+            logger.warning("Redis can be reached again: requests are served")
 
     @asynccontextmanager
     async def reaching_redis(self) -> AsyncIterator[None]:
         try:
             yield
         except RedisError as error:
-            if not self._unreachable:
-                self._unreachable = True
-                logger.error(
-                    "Redis (REDIS_URL) cannot be reached, so logins, account mails and "
-                    "rate-limited requests answer 503 until it is back: %s",
-                    error,
-                )
+            self.failed(error)
             raise RedisUnavailableError from error
-        if self._unreachable:
-            self._unreachable = False
-            logger.warning("Redis can be reached again: requests are served")
+        self.reached()
