@@ -69,7 +69,8 @@ def test_migrations_reach_head_on_postgresql_and_match_the_models(
         database,
     )
     assert tables == (
-        "alembic_version,api_keys,audit_events,jobs,login_sessions,recovery_codes,refresh_tokens,"
+        "alembic_version,api_keys,audit_events,idempotency_records,jobs,login_sessions,"
+        "recovery_codes,refresh_tokens,"
         "roles,todos,totp_credentials,user_roles,users"
     )
     project.run("alembic", "check", DATABASE_URL=migrated_database)

@@ -343,9 +343,9 @@ def test_migrations_create_the_tables_and_match_the_models_on_postgresql(
         migrated.rsplit("/", 1)[1],
     )
     assert tables == (
-        "alembic_version,api_keys,audit_events,invoices,jobs,login_sessions,notes,projects,"
-        "recovery_codes,"
-        "refresh_tokens,roles,sample_gizmos,tasks,todos,totp_credentials,user_roles,users"
+        "alembic_version,api_keys,audit_events,idempotency_records,invoices,jobs,login_sessions,"
+        "notes,projects,recovery_codes,refresh_tokens,roles,sample_gizmos,tasks,todos,"
+        "totp_credentials,user_roles,users"
     )
     generated.run("alembic", "check", DATABASE_URL=migrated)
     foreign_keys = postgres.psql(
