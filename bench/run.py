@@ -42,6 +42,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 PASSWORD = "benchmark password 1234"
 TODOS_PER_USER = 1000
+# The owner of many, for how a list's cost grows with its length.
+TODOS_OF_THE_LONG_LIST = 100_000
 SERVER_LOG_FAILURES = re.compile(r"QueuePool limit|TimeoutError|Database unavailable|Traceback")
 APP = "gunicorn"
 # Each paired scenario and the ceilings the app is compared with; the first one is the target's.
@@ -50,6 +52,7 @@ PAIRED = {
     "GET /users/me": ("thin", "thin-asyncpg"),
     "GET /todos?limit=20": ("thin", "thin-asyncpg"),
     "GET /todos/{id}": ("thin", "thin-asyncpg"),
+    "POST /todos": ("thin", "thin-asyncpg"),
 }
 CEILING_APPS = {
     "bare": "bare_app:app",
@@ -106,6 +109,18 @@ class Overload:
     health_p99_ms: float
     health_max_ms: float
     seconds_to_fast_answer: float
+
+
+@dataclass
+class Growth:
+    """One page of a list of `rows` todos: the first, or the last by offset or by cursor."""
+
+    rows: int
+    page: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
 
 
 @dataclass
@@ -200,9 +215,10 @@ def serve(
 
 
 def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[list[str], int]:
-    """Two users with TODOS_PER_USER todos each; returns their tokens and a todo of the first."""
+    """Two users with TODOS_PER_USER todos each, a third with TODOS_OF_THE_LONG_LIST; returns
+    their tokens and a todo of the first."""
     tokens = []
-    for n in (1, 2):
+    for n in (1, 2, 3):
         email = f"bench{n}@example.com"
         api.post(
             "/api/v1/auth/register", json={"email": email, "password": PASSWORD}
@@ -214,14 +230,17 @@ def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[l
         "INSERT INTO todos (title, description, completed, owner_id, created_at, updated_at) "
         "SELECT 'todo number ' || g, 'a short description of todo ' || g, g % 3 = 0, u.id, "
         "now() - g * interval '1 minute', now() - g * interval '1 minute' "
-        f"FROM users u CROSS JOIN generate_series(1, {TODOS_PER_USER}) g; ANALYZE",
+        "FROM users u CROSS JOIN generate_series(1, CASE WHEN u.email = 'bench3@example.com' "
+        f"THEN {TODOS_OF_THE_LONG_LIST} ELSE {TODOS_PER_USER} END) g; ANALYZE",
         database,
     )
     page = api.get("/api/v1/todos", headers={"Authorization": f"Bearer {tokens[0]}"}).json()
     return tokens, page["items"][0]["id"]
 
 
-def run_benchmark(settings: Settings, workdir: Path) -> tuple[list[Result], Overload]:
+def run_benchmark(
+    settings: Settings, workdir: Path
+) -> tuple[list[Result], Overload, list[Growth]]:
     print("Baking and installing the default project ...", flush=True)
     project = InstalledProject.create(workdir, {})
     admin_url = os.environ.get(ADMIN_URL_ENV)
@@ -265,7 +284,7 @@ def _scenarios(todo_id: int, writer_token: str, settings: Settings) -> dict[str,
 
 def _run_scenarios(
     project: InstalledProject, postgres: PostgresServer, settings: Settings
-) -> tuple[list[Result], Overload]:
+) -> tuple[list[Result], Overload, list[Growth]]:
     database_url = postgres.create_database("bench")
     database = database_url.rsplit("/", 1)[1]
     project.run("alembic", "upgrade", "head", DATABASE_URL=database_url)
@@ -278,6 +297,7 @@ def _run_scenarios(
         # Every request is counted, as in production, but none is refused: one user's load
         # here is far past any real quota.
         RATE_LIMIT_API="1000000000/60",
+        RATE_LIMIT_AUTH="1000000000/60",
     )
     gunicorn = [str(project.bin / "gunicorn"), "-c", "gunicorn_conf.py"]
     with ExitStack() as servers:
@@ -287,11 +307,15 @@ def _run_scenarios(
             for name, command in commands.items()
         }
         with httpx.Client(base_url=started[APP].base_url, timeout=30) as api:
-            (token, writer_token), todo_id = _seed(api, postgres, database)
-        scenarios = _scenarios(todo_id, writer_token, settings)
-        results = _interleaved_rounds(started, scenarios, token, settings)
+            (token, writer_token, long_list_token), todo_id = _seed(api, postgres, database)
+            scenarios = _scenarios(todo_id, writer_token, settings)
+            results = _interleaved_rounds(started, scenarios, token, settings)
+            growth = [
+                *measure_growth(api, token, TODOS_PER_USER, settings),
+                *measure_growth(api, long_list_token, TODOS_OF_THE_LONG_LIST, settings),
+            ]
         overload = measure_overload(started[APP], scenarios["GET /todos?limit=20"], token, settings)
-    return results, overload
+    return results, overload, growth
 
 
 def _interleaved_rounds(
@@ -349,6 +373,36 @@ def _interleaved_rounds(
                 "p99_ratio": round(median(p99_ratios), 2),
             }
     return list(results.values())
+
+
+def measure_growth(api: httpx.Client, token: str, rows: int, settings: Settings) -> list[Growth]:
+    """The first page of a list of `rows`, and its last page by offset and by cursor."""
+    headers = {"Authorization": f"Bearer {token}"}
+    before_last = api.get(f"/api/v1/todos?limit=20&offset={rows - 40}", headers=headers)
+    cursor = before_last.raise_for_status().json()["next_cursor"]
+    pages = {
+        "first": "/api/v1/todos?limit=20",
+        "last by offset": f"/api/v1/todos?limit=20&offset={rows - 20}",
+        "last by cursor": f"/api/v1/todos?limit=20&cursor={cursor}",
+    }
+    base_url = str(api.base_url).rstrip("/")
+    growth = []
+    for page, path in pages.items():
+        request = Request(path)
+        _wrk(base_url, request, token, settings.warmup, settings.connections)
+        run = _wrk(base_url, request, token, settings.duration, settings.connections)
+        growth.append(
+            Growth(
+                rows=rows,
+                page=page,
+                requests_per_second=round(_rps(run), 1),
+                p50_ms=int(run["p50_us"]) / 1000,
+                p99_ms=int(run["p99_us"]) / 1000,
+                non_2xx=int(run["non_2xx"]),
+            )
+        )
+        print(f"  {rows:>7} todos, {page:<15} {_rps(run):>9.1f} req/s", flush=True)
+    return growth
 
 
 def measure_overload(
@@ -417,10 +471,13 @@ def measure_overload(
 TARGETS = [
     # (scenario, ceiling, minimum req/s ratio, maximum p99 ratio)
     ("GET /health", "bare", 0.95, None),
-    ("GET /users/me", "thin", 0.60, 2.0),
-    ("GET /todos?limit=20", "thin", 0.60, 2.0),
-    ("GET /todos/{id}", "thin", 0.60, 2.0),
+    ("GET /users/me", "thin", 0.55, 2.0),
+    ("GET /todos?limit=20", "thin", 0.55, 2.0),
+    ("GET /todos/{id}", "thin", 0.55, 2.0),
+    ("POST /todos", "thin", 0.45, None),
 ]
+# Resident memory of a worker after the login scenario (Argon2 included).
+MAX_RSS_MIB_PER_WORKER = 120
 
 
 def target_verdicts(results: list[Result], overload: Overload) -> list[str]:
@@ -442,6 +499,11 @@ def target_verdicts(results: list[Result], overload: Overload) -> list[str]:
         and overload.health_failures == 0
         and overload.health_max_ms < 100
         and overload.seconds_to_fast_answer <= 1
+    )
+    rss = by_key[("POST /auth/token", APP)].rss_mib_per_worker
+    verdicts.append(
+        f"{'PASS' if rss <= MAX_RSS_MIB_PER_WORKER else 'MISS'} RSS {rss} MiB a worker after "
+        f"the logins (target <= {MAX_RSS_MIB_PER_WORKER})"
     )
     verdicts.append(
         f"{'PASS' if ok else 'MISS'} overload, {overload.connections} connections for "
@@ -477,6 +539,19 @@ def markdown_table(results: list[Result]) -> str:
     return "\n".join([header, *rows])
 
 
+def growth_table(growth: list[Growth]) -> str:
+    header = (
+        "| todos of the owner | page of 20 | req/s | p50 ms | p99 ms | non-2xx |\n"
+        "| ---: | --- | ---: | ---: | ---: | ---: |"
+    )
+    rows = [
+        f"| {g.rows:,} | {g.page} | {g.requests_per_second:.0f} | {g.p50_ms} | {g.p99_ms} "
+        f"| {g.non_2xx} |"
+        for g in growth
+    ]
+    return "\n".join([header, *rows])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="2 s per measurement, 1 round")
@@ -501,8 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         overload_seconds=3 if args.smoke else args.overload_seconds,
     )
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        results, overload = run_benchmark(settings, Path(workdir))
-    table = markdown_table(results)
+        results, overload, growth = run_benchmark(settings, Path(workdir))
+    table = f"{markdown_table(results)}\n\n{growth_table(growth)}"
     verdicts = target_verdicts(results, overload)
     command = "python -m bench.run" + (" --smoke" if args.smoke else "")
     print(f"\n{table}\n\n" + "\n".join(verdicts))
@@ -520,14 +595,16 @@ def main(argv: list[str] | None = None) -> int:
                 "settings": asdict(settings),
                 "results": [asdict(result) for result in results],
                 "overload": asdict(overload),
+                "growth": [asdict(g) for g in growth],
                 "targets": verdicts,
             },
             indent=2,
         )
     )
-    failed = [r for r in results if r.non_2xx or r.socket_errors]
+    failed = [(r.scenario, r.server) for r in results if r.non_2xx or r.socket_errors]
+    failed += [(f"{g.rows} todos", g.page) for g in growth if g.non_2xx]
     if failed:
-        print(f"FAILED requests in: {[(r.scenario, r.server) for r in failed]}", file=sys.stderr)
+        print(f"FAILED requests in: {failed}", file=sys.stderr)
         return 1
     return 0
 

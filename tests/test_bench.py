@@ -21,6 +21,8 @@ SCENARIOS = {
         for server in ("gunicorn", "thin", "thin-asyncpg")
     ),
     ("POST /todos", "gunicorn"),
+    ("POST /todos", "thin"),
+    ("POST /todos", "thin-asyncpg"),
     ("POST /auth/token", "gunicorn"),
 }
 
@@ -47,7 +49,15 @@ def test_benchmark_smoke_run_measures_every_scenario_without_failures(tmp_path: 
         "GET /users/me",
         "GET /todos?limit=20",
         "GET /todos/{id}",
+        "POST /todos",
     }
+    growth = json.loads(report.read_text())["growth"]
+    assert [(g["rows"], g["page"]) for g in growth] == [
+        (rows, page)
+        for rows in (1_000, 100_000)
+        for page in ("first", "last by offset", "last by cursor")
+    ]
+    assert all(g["requests_per_second"] > 0 and g["non_2xx"] == 0 for g in growth), growth
     overload = json.loads(report.read_text())["overload"]
     assert overload["requests"] > 0
     assert set(overload["statuses"]) <= {"200", "503"}, overload

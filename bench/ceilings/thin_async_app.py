@@ -1,7 +1,7 @@
 """The thin ceiling again on asyncpg, the app's own driver: what the driver allows at most.
 
-The same three reads as `thin_app` (which stays the reference, on psycopg2), with an asyncpg
-pool of the same size and no ORM, dependency injection or response model.
+The same three reads and the write as `thin_app` (which stays the reference, on psycopg2), with
+an asyncpg pool of the same size and no ORM, dependency injection or response model.
 """
 
 from collections.abc import AsyncIterator
@@ -79,3 +79,19 @@ async def read_todo(request: Request, todo_id: int) -> Response:
             return json_response(None)
         row = await connection.fetchrow(f"SELECT {COLUMNS} FROM todos WHERE id = $1", todo_id)
     return json_response(as_dict(COLUMNS, tuple(row)) if row and row[4] == owner else None)
+
+
+@app.post("/api/v1/todos")
+async def create_todo(request: Request) -> Response:
+    owner = user_id(request)
+    title = str((await request.json())["title"])
+    async with _connection() as connection:
+        if not await _is_active(connection, owner):
+            return json_response(None)
+        row = await connection.fetchrow(
+            "INSERT INTO todos (title, description, completed, owner_id, version, created_at, "
+            f"updated_at) VALUES ($1, NULL, false, $2, 1, now(), now()) RETURNING {COLUMNS}",
+            title,
+            owner,
+        )
+    return json_response(as_dict(COLUMNS, tuple(row)), 201)

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from ..core.audit import record
 from ..core.db import utc_now
@@ -25,10 +26,12 @@ MAX_API_KEYS_PER_USER = 50
 _KEY_BYTES = 32
 # A key's last use is written at most this often.
 _LAST_USE_PRECISION = timedelta(minutes=1)
+# The key and its owner with their roles, in one round trip.
 _BY_HASH = (
     select(ApiKey, User)
     .join(User, User.id == ApiKey.user_id)
     .where(ApiKey.key_hash == bindparam("key_hash"))
+    .options(joinedload(User.roles))
 )
 
 
@@ -124,7 +127,7 @@ def _expired(row: ApiKey, now: datetime) -> bool:
 async def caller_of_api_key(db: AsyncSession, key: str) -> KeyCaller | None:
     """The caller a key acts for; None when it is unknown, deleted or expired, or its owner
     is deactivated."""
-    row = (await db.execute(_BY_HASH, {"key_hash": hash_random_secret(key)})).first()
+    row = (await db.execute(_BY_HASH, {"key_hash": hash_random_secret(key)})).unique().first()
     if row is None:
         return None
     api_key, user = row

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..core.config import Settings
@@ -20,12 +21,13 @@ from .models import LoginSession
 
 _FINGERPRINT_CLAIM = "pwd"
 _SESSION_CLAIM = "sid"
-# The user and, in the same query, the proof that the token's session still exists (and
-# whether its login gave a second factor).
+# The user with their roles and, in the same query, the proof that the token's session still
+# exists (and whether its login gave a second factor): every request pays one round trip.
 _USER_IN_SESSION = (
     select(User, LoginSession.second_factor)
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(User.id == bindparam("user_id"), LoginSession.id == bindparam("session_id"))
+    .options(joinedload(User.roles))
 )
 
 
@@ -112,10 +114,14 @@ async def caller_of_access_token(
     if claims is None or claims.session_id is None:
         return None
     row = (
-        await session.execute(
-            _USER_IN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
+        (
+            await session.execute(
+                _USER_IN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
+            )
         )
-    ).first()
+        .unique()
+        .first()
+    )
     if row is None:
         return None
     user, second_factor = row
