@@ -3,6 +3,7 @@ it); importing this module reads no settings, configures nothing and opens nothi
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
 
 from fastapi import FastAPI, status
 from fastapi.middleware.cors import CORSMiddleware
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .core.api import API_PREFIX
 from .core.config import PROJECT_NAME, Settings, get_settings
-from .core.db import create_db_engine
+from .core.db import create_db_engine, read_sessions
 from .core.docs import mount_docs
 from .core.error_handlers import register_error_handlers
 from .core.error_reporting import report_errors_to_sentry
@@ -57,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 stack.enter_context(engine_hook(engine))
             session_factory = async_sessionmaker(engine, expire_on_commit=False)
             context = await stack.enter_async_context(open_context(settings, session_factory))
-            attach_context(app, context)
+            attach_context(
+                app, replace(context, read_session_factory=read_sessions(engine, settings))
+            )
             # Every web process sweeps the outbox: claiming a message is exclusive.
             await stack.enter_async_context(
                 repeating(context.outbox_relay.relay, every_seconds=settings.outbox_sweep_seconds)

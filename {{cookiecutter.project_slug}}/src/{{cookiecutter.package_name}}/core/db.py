@@ -11,7 +11,12 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Engine, MetaData, Numeric, event
 from sqlalchemy.exc import InvalidatePoolError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -166,6 +171,19 @@ def create_db_engine(settings: Settings) -> AsyncEngine:
     else:
         _ping_connections_idle_for(engine.sync_engine, settings.db_ping_after_idle)
     return engine
+
+
+def read_sessions(
+    engine: AsyncEngine, settings: Settings
+) -> async_sessionmaker[AsyncSession] | None:
+    """Sessions for requests that only read: on PostgreSQL without a transaction of their own,
+    so a read pays no BEGIN and ROLLBACK round trips. Each statement then sees its own
+    snapshot; what must agree (a page and its total) comes from one statement. None on
+    SQLite, where a transaction costs no round trip."""
+    if settings.is_sqlite:
+        return None
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return async_sessionmaker(autocommit, expire_on_commit=False)
 
 
 _LAST_USED = "last_used"

@@ -92,29 +92,41 @@ class Paginated(Generic[RowT]):
 
 @lru_cache(maxsize=256)
 def _page_and_count(statement: Select[Any]) -> tuple[Select[Any], Select[Any]]:
-    """`statement` limited to a page (its bounds as parameters) and its count, built once per
-    statement, so SQLAlchemy reuses their compiled form instead of rebuilding the queries.
+    """`statement` limited to a page (its bounds as parameters), each row carrying the total,
+    and the count alone, built once per statement, so SQLAlchemy reuses their compiled form.
 
-    Two queries, not one with `count(*) OVER ()`: a window makes PostgreSQL read every
-    matching row before the first of the page, which costs more the longer the list grows.
+    The total is an uncorrelated scalar subquery, which the database runs once: the page and
+    its total come in one round trip and from one snapshot, so a read needs no transaction.
+    Not `count(*) OVER ()`: a window makes PostgreSQL read every matching row before the first
+    of the page, which costs more the longer the list grows.
     """
-    page = statement.limit(bindparam("page_limit")).offset(bindparam("page_offset"))
     count = select(func.count()).select_from(statement.order_by(None).subquery())
+    page = (
+        statement.add_columns(count.scalar_subquery().label("page_total"))
+        .limit(bindparam("page_limit"))
+        .offset(bindparam("page_offset"))
+    )
     return page, count
 
 
 async def paginate(
     session: AsyncSession, statement: Select[RowT], page: PageParams, **params: Any
 ) -> Paginated[RowT]:
-    """One page of `statement`'s rows and how many it selects in all.
+    """One page of `statement`'s rows (its first column) and how many it selects in all.
 
     Build `statement` once, at import, with `bindparam()` for what varies per request, and pass
     those values as keywords: `paginate(session, OWN_TODOS, page, owner_id=user.id)`.
     """
     page_statement, count_statement = _page_and_count(statement)
-    total = await session.scalar(count_statement, params) or 0
     bounds = {"page_limit": page.limit, "page_offset": page.offset}
-    items = (await session.scalars(page_statement, {**params, **bounds})).all()
+    rows = (await session.execute(page_statement, {**params, **bounds})).all()
+    if rows:
+        total = int(rows[0][-1])
+    elif page.offset == 0:
+        total = 0
+    else:  # past the end: no row carries the total
+        total = await session.scalar(count_statement, params) or 0
+    items: list[RowT] = [row[0] for row in rows]
     return Paginated(items=items, total=total, limit=page.limit, offset=page.offset)
 
 

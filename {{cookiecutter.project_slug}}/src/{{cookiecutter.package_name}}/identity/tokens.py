@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from ..core.config import Settings
 from ..core.security import TokenPurpose, create_token, password_fingerprint, read_token

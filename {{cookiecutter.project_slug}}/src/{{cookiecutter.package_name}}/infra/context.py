@@ -38,6 +38,8 @@ class AppContext:
     permissions: Mapping[str, Permission]
     # Services besides the database that readiness reports, by name.
     readiness_checks: Mapping[str, ReadinessCheck] = field(default_factory=dict)
+    # The sessions of requests that only read (GET, HEAD); None: `session_factory`'s.
+    read_session_factory: async_sessionmaker[AsyncSession] | None = None
 
 
 def attach_context(app: Starlette, context: AppContext) -> None:
@@ -87,13 +89,20 @@ def share_session(request: Request, session: AsyncSession) -> None:
     request.scope[_SHARED_SESSION] = session
 
 
+_READS = frozenset({"GET", "HEAD"})
+
+
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request, from the engine the application opened at start-up."""
     shared: AsyncSession | None = request.scope.get(_SHARED_SESSION)
     if shared is not None:
         yield shared
         return
-    async with context_of(request.app).session_factory() as session:
+    context = context_of(request.app)
+    factory = context.session_factory
+    if request.method in _READS and context.read_session_factory is not None:
+        factory = context.read_session_factory
+    async with factory() as session:
         yield session
 
 
