@@ -59,6 +59,9 @@ CEILING_APPS = {
     "thin": "thin_app:app",
     "thin-asyncpg": "thin_async_app:app",
 }
+# RSS is read this long after the last scenario, once the requests still in flight when wrk
+# stopped (logins, each holding Argon2's 19 MiB while it hashes) have been answered.
+RSS_SETTLE_SECONDS = 3
 # An answer this fast after the burst counts as "full speed again".
 FAST_ANSWER_MS = 100
 
@@ -344,6 +347,7 @@ def _interleaved_rounds(
                     f"{_rps(run):>9.1f} req/s",
                     flush=True,
                 )
+    time.sleep(RSS_SETTLE_SECONDS)
     results = {
         key: Result(
             scenario=key[0],

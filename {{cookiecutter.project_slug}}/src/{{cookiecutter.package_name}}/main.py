@@ -17,6 +17,7 @@ from .core.docs import mount_docs
 from .core.error_handlers import register_error_handlers
 from .core.error_reporting import report_errors_to_sentry
 from .core.logging import configure_logging
+from .core.memory import return_large_blocks_to_the_system
 from .core.methods import MethodsMiddleware
 from .core.middleware import (
     BodySizeLimitMiddleware,
@@ -123,9 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def create_served_app() -> FastAPI:
     """The app a server runs, in each worker: settings from the environment and `.env`,
-    logging configured, errors reported. Tests build apps with `create_app(settings)` and
+    logging configured, errors reported, large blocks of memory given back once freed
+    (core/memory.py). Tests build apps with `create_app(settings)` and
     leave the process-wide set-up alone."""
     settings = get_settings()
     configure_logging(settings)
     report_errors_to_sentry(settings)
+    return_large_blocks_to_the_system()
     return create_app(settings)

@@ -1,9 +1,11 @@
 import bcrypt
 import pytest
 from fastapi.testclient import TestClient
+from passlib.context import CryptContext
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.auth import service as auth_service
+from {{ cookiecutter.package_name }}.core import security
 
 from ..factories import DEFAULT_PASSWORD, UserFactory
 
@@ -70,6 +72,30 @@ def test_legacy_bcrypt_hash_logs_in_and_is_upgraded_to_argon2(
         TOKEN, data={"grant_type": "password", "username": user.email, "password": DEFAULT_PASSWORD}
     )
     assert again.status_code == 200
+
+
+def test_argon2_parameters_are_at_least_owasps_minimum() -> None:
+    """OWASP Password Storage Cheat Sheet: Argon2id with 19 MiB, 2 passes, 1 lane at least."""
+    parameters = security.ARGON2_PARAMETERS
+    assert parameters["memory_cost"] >= 19 * 1024
+    assert parameters["time_cost"] >= 2
+    assert parameters["parallelism"] >= 1
+
+
+def test_an_argon2_hash_with_other_parameters_is_renewed_at_login(
+    client: TestClient, users: UserFactory, session: Session
+) -> None:
+    """passlib's defaults (64 MiB, 3 passes, 4 lanes), as earlier versions hashed."""
+    earlier = CryptContext(schemes=["argon2"]).hash(DEFAULT_PASSWORD)
+    assert "$m=65536,t=3,p=4$" in earlier
+    user = users.create(hashed_password=earlier)
+    response = client.post(
+        TOKEN, data={"grant_type": "password", "username": user.email, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == 200
+    session.refresh(user)
+    assert user.hashed_password.startswith("$argon2id$")
+    assert "$m=65536,t=3,p=4$" not in user.hashed_password
 
 
 def test_long_password_against_legacy_bcrypt_hash_matches_its_first_72_bytes(
