@@ -1,6 +1,6 @@
 """Benchmark the default bake against ceilings measured in the same run, rounds interleaved.
 
-    python -m bench.run            # full run (about 6 minutes on 2 cores)
+    python -m bench.run            # full run (about 10 minutes on 2 cores)
     python -m bench.run --smoke    # a few seconds per scenario, to keep the harness working
 
 Run it from the template repository with the test tools' venv (scripts/test.sh makes it) and
