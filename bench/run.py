@@ -241,9 +241,7 @@ def _seed(api: httpx.Client, postgres: PostgresServer, database: str) -> tuple[l
     return tokens, page["items"][0]["id"]
 
 
-def run_benchmark(
-    settings: Settings, workdir: Path
-) -> tuple[list[Result], Overload, list[Growth]]:
+def run_benchmark(settings: Settings, workdir: Path) -> tuple[list[Result], Overload, list[Growth]]:
     print("Baking and installing the default project ...", flush=True)
     project = InstalledProject.create(workdir, {})
     admin_url = os.environ.get(ADMIN_URL_ENV)
