@@ -11,23 +11,20 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .core.api import API_PREFIX
+from .core.body_limit import BodyLimit
 from .core.config import PROJECT_NAME, Settings, get_settings
 from .core.db import create_db_engine, read_sessions
 from .core.docs import mount_docs
+from .core.edge import EdgeMiddleware
 from .core.error_handlers import register_error_handlers
 from .core.error_reporting import report_errors_to_sentry
 from .core.logging import configure_logging
 from .core.memory import return_large_blocks_to_the_system
 from .core.methods import MethodsMiddleware
-from .core.middleware import (
-    BodySizeLimitMiddleware,
-    LoadSheddingMiddleware,
-    RequestContextMiddleware,
-    SecurityHeadersMiddleware,
-)
 from .core.responses import error_responses
+from .core.shedding import LoadShedding
 from .domains import api_routers
-from .health.router import PROBE_PATHS
+from .health.router import LIVENESS, LIVENESS_PATH, PROBE_PATHS
 from .health.router import router as health_router
 from .infra.context import attach_context
 from .infra.periodic import repeating
@@ -84,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app)
 
     # Added innermost first: a request meets the optional parts' middleware (mounted below),
-    # then LoadShedding, then RequestContext, ...
+    # then the edge, then CORS, then MethodsMiddleware.
     app.add_middleware(MethodsMiddleware)
     if settings.cors_origins:
         app.add_middleware(
@@ -95,18 +92,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # Browser mode: those origins' pages send the refresh cookie with their refreshes.
             allow_credentials=settings.refresh_token_cookie,
         )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(
-        RequestContextMiddleware,
+        EdgeMiddleware,
+        shedding=LoadShedding(
+            max_in_flight=settings.max_requests_in_flight, max_wait=settings.max_request_wait
+        ),
+        body_limit=BodyLimit(max_bytes=settings.max_request_body_bytes),
         access_log=settings.access_log,
         quiet_paths=frozenset() if settings.access_log_probes else POLLED_PATHS,
-    )
-    app.add_middleware(
-        LoadSheddingMiddleware,
-        max_in_flight=settings.max_requests_in_flight,
-        max_wait=settings.max_request_wait,
         exempt_paths=POLLED_PATHS,
+        constant_json={LIVENESS_PATH: LIVENESS.model_dump_json().encode()},
     )
     mounted = (part.mount(app, settings, POLLED_PATHS) for part in PARTS)
     engine_hooks = [hook for hook in mounted if hook is not None]

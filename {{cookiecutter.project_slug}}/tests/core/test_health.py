@@ -8,6 +8,8 @@ from pydantic import SecretStr
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.health.router import liveness
+from {{ cookiecutter.package_name }}.health.schemas import Liveness
 from {{ cookiecutter.package_name }}.main import create_app
 {%- if cookiecutter.background_jobs == "celery" %}
 
@@ -20,6 +22,16 @@ def test_liveness_is_ok(client: TestClient) -> None:
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.anyio
+async def test_the_edge_sends_the_answer_the_liveness_route_declares(client: TestClient) -> None:
+    sent_by_the_edge = client.get("/health")
+    assert Liveness.model_validate_json(sent_by_the_edge.content) == await liveness()
+    assert sent_by_the_edge.headers["content-type"] == "application/json"
+    assert int(sent_by_the_edge.headers["content-length"]) == len(sent_by_the_edge.content)
+    document = client.get("/openapi.json").json()
+    assert "Liveness" in str(document["paths"]["/health"]["get"]["responses"]["200"])
 
 
 def test_readiness_is_ok_when_the_database_answers(client: TestClient) -> None:

@@ -1,7 +1,7 @@
 """Turn domain errors, database outages and HTTP errors into JSON `{"detail": ...}` answers
 (OAuth2's errors have their own shape, `DomainError.body`).
 
-Crashes are answered (and logged once) by RequestContextMiddleware.
+Crashes are answered (and logged once) by the edge (core/edge.py).
 """
 
 import logging

@@ -12,12 +12,11 @@ from fastapi.testclient import TestClient
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from {{ cookiecutter.package_name }}.core.body_limit import BodyLimit
 from {{ cookiecutter.package_name }}.core.config import Settings
+from {{ cookiecutter.package_name }}.core.edge import EdgeMiddleware
 from {{ cookiecutter.package_name }}.core.logging import RequestIdFilter
-from {{ cookiecutter.package_name }}.core.middleware import (
-    BodySizeLimitMiddleware,
-    LoadSheddingMiddleware,
-)
+from {{ cookiecutter.package_name }}.core.shedding import LoadShedding
 from {{ cookiecutter.package_name }}.main import create_app
 
 
@@ -214,7 +213,11 @@ def _post(
     async def echo(payload: dict[str, str]) -> dict[str, str]:
         return payload  # pragma: no cover  # every body these tests send is too large
 
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=LIMIT, **bounds)
+    app.add_middleware(
+        EdgeMiddleware,
+        shedding=LoadShedding(max_in_flight=1, max_wait=0),
+        body_limit=BodyLimit(max_bytes=LIMIT, **bounds),
+    )
     scope: Scope = {
         "type": "http",
         "http_version": "1.1",
@@ -349,17 +352,23 @@ def _slow_on(path: str, release: asyncio.Event) -> ASGIApp:
     return app
 
 
+def _shedding(app: ASGIApp, *, max_wait: float, exempt_paths: Iterable[str] = ()) -> EdgeMiddleware:
+    """`app` behind an edge that lets one request in at a time."""
+    return EdgeMiddleware(
+        app,
+        shedding=LoadShedding(max_in_flight=1, max_wait=max_wait),
+        body_limit=BodyLimit(max_bytes=LIMIT),
+        access_log=False,
+        exempt_paths=frozenset(exempt_paths),
+    )
+
+
 @pytest.mark.anyio
 async def test_past_the_limit_requests_wait_briefly_then_are_refused_but_probes_are_served() -> (
     None
 ):
     release = asyncio.Event()
-    shedding = LoadSheddingMiddleware(
-        _slow_on("/slow", release),
-        max_in_flight=1,
-        max_wait=0.05,
-        exempt_paths=frozenset({"/health"}),
-    )
+    shedding = _shedding(_slow_on("/slow", release), max_wait=0.05, exempt_paths={"/health"})
     slow = asyncio.create_task(_answer(shedding, "/slow"))
     await asyncio.sleep(0.01)  # the slow request now holds the only place
     refused_status, refused_headers, refused_body = await _answer(shedding, "/api")
@@ -375,7 +384,7 @@ async def test_past_the_limit_requests_wait_briefly_then_are_refused_but_probes_
 @pytest.mark.anyio
 async def test_a_request_is_served_when_a_place_frees_within_its_wait() -> None:
     release = asyncio.Event()
-    shedding = LoadSheddingMiddleware(_slow_on("/slow", release), max_in_flight=1, max_wait=5)
+    shedding = _shedding(_slow_on("/slow", release), max_wait=5)
     slow = asyncio.create_task(_answer(shedding, "/slow"))
     await asyncio.sleep(0.01)
     waiting = asyncio.create_task(_answer(shedding, "/api"))
@@ -388,12 +397,12 @@ async def test_a_request_is_served_when_a_place_frees_within_its_wait() -> None:
 async def test_refusals_are_counted_in_a_warning_at_most_once_a_second(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    shedding = LoadSheddingMiddleware(_slow_on("/", asyncio.Event()), max_in_flight=1, max_wait=0)
-    await shedding.places.acquire()  # a request in flight holds the only place
+    shedding = _shedding(_slow_on("/", asyncio.Event()), max_wait=0)
+    await shedding.shedding.places.acquire()  # a request in flight holds the only place
     with caplog.at_level(logging.WARNING, logger="app.overload"):
         for _ in range(3):
             assert (await _answer(shedding, "/api"))[0] == 503
-        shedding.last_report -= 1  # a second has passed since the last report
+        shedding.shedding.last_report -= 1  # a second has passed since the last report
         await _answer(shedding, "/api")
     (record,) = [r for r in caplog.records if r.name == "app.overload"]
     assert record.__dict__["refused"] == 4
