@@ -304,4 +304,13 @@ async def test_the_memory_counter_keeps_a_bounded_number_of_keys() -> None:
         await counter.count(key, window_seconds=60)
     assert await counter.count("a", window_seconds=60) == (3, 60)
     assert await counter.count("b", window_seconds=60) == (1, 60)  # forgotten, counts anew
+
+
+@pytest.mark.anyio
+async def test_a_new_window_never_reports_more_seconds_than_it_has(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On this clock reading `(now + 60) - now` is 60.000000000000114 in floating point."""
+    monkeypatch.setattr("time.monotonic", lambda: 1000.003)
+    assert await MemoryRateCounter().count("a", window_seconds=60) == (1, 60)
 {%- endif %}

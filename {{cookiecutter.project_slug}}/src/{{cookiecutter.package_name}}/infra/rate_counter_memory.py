@@ -29,4 +29,6 @@ class MemoryRateCounter:
         self._windows.move_to_end(key)
         if len(self._windows) > self.max_keys:
             self._windows.popitem(last=False)  # forget the least recently counted key
-        return Count(used + 1, math.ceil(ends - now))
+        # `now + window - now` can come out a hair above `window` in floating point (the
+        # further the monotonic clock is from zero, the likelier), so cap the rounded-up seconds.
+        return Count(used + 1, min(window_seconds, math.ceil(ends - now)))
