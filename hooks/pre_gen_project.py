@@ -57,7 +57,7 @@ THIRD_PARTY_IMPORTS = frozenset(
         "gunicorn",
         "httpx",
         "httpx2",
-        "jose",
+        "jwt",
         "multipart",
         "opentelemetry",
         "mypy",

@@ -14,9 +14,9 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import jwt
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from jose import jwt
 from psycopg2.extensions import cursor as Cursor
 from psycopg2.pool import ThreadedConnectionPool
 from starlette.concurrency import run_in_threadpool
@@ -59,7 +59,7 @@ def _query(work: Callable[[Cursor], Any]) -> Any:
 def user_id(request: Request) -> int:
     token = request.headers["authorization"].removeprefix("Bearer ")
     claims = jwt.decode(
-        token, SECRET_KEY, algorithms=["HS256"], options={"require_exp": True, "require_sub": True}
+        token, SECRET_KEY, algorithms=["HS256"], options={"require": ["exp", "sub"]}
     )
     return int(claims["sub"])
 

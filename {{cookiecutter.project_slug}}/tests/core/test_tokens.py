@@ -1,8 +1,10 @@
+import warnings
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import jwt
 import pytest
 from fastapi.testclient import TestClient
-from jose import jwt
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.security import (
@@ -22,8 +24,22 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def _signed(claims: dict[str, object], *, key: str = TEST_SECRET_KEY, alg: str = "HS256") -> str:
-    return str(jwt.encode(claims, key, algorithm=alg))
+def _signed(
+    claims: dict[str, object],
+    *,
+    key: str = TEST_SECRET_KEY,
+    alg: str = "HS256",
+    headers: dict[str, object] | None = None,
+) -> str:
+    with warnings.catch_warnings():
+        # The test key is shorter than RFC 7518 asks of an HS512 key: it is the same key.
+        warnings.simplefilter("ignore", jwt.InsecureKeyLengthWarning)
+        return jwt.encode(claims, key, algorithm=alg, headers=headers)
+
+
+def _unverified_claims(token: str) -> dict[str, Any]:
+    claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
+    return claims
 
 
 def _in(minutes: int) -> datetime:
@@ -38,7 +54,8 @@ def test_missing_token_is_401(client: TestClient) -> None:
 
 def _session_id(client: TestClient, users: UserFactory, user: User) -> str:
     """The id of a new login session of `user`, as its access tokens carry it."""
-    sid: str = jwt.get_unverified_claims(users.login(client, user)["access_token"])["sid"]
+    sid = _unverified_claims(users.login(client, user)["access_token"])["sid"]
+    assert isinstance(sid, str)
     return sid
 
 
@@ -81,6 +98,7 @@ def test_a_well_formed_token_is_accepted(client: TestClient, users: UserFactory)
         ({"sid": None}, TEST_SECRET_KEY, "HS256"),
         ({"sid": "999999"}, TEST_SECRET_KEY, "HS256"),
         ({"sid": "x"}, TEST_SECRET_KEY, "HS256"),
+        ({"iat": _in(5)}, TEST_SECRET_KEY, "HS256"),
     ],
     ids=[
         "expired",
@@ -98,6 +116,7 @@ def test_a_well_formed_token_is_accepted(client: TestClient, users: UserFactory)
         "no-session",
         "ended-session",
         "non-numeric-session",
+        "issued-in-the-future",
     ],
 )
 def test_bad_token_is_401(
@@ -106,6 +125,18 @@ def test_bad_token_is_401(
     user = users.create()
     claims = _claims(user, _session_id(client, users, user), **changes)
     response = client.get(ME, headers=_bearer(_signed(claims, key=key, alg=alg)))
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Could not validate credentials"}
+
+
+def test_a_token_with_a_critical_extension_is_401(client: TestClient, users: UserFactory) -> None:
+    """RFC 7515 §4.1.11: a `crit` header naming an extension the server does not implement
+    makes the token invalid, however well it is signed."""
+    user = users.create()
+    claims = _claims(user, _session_id(client, users, user))
+    extended = _signed(claims, headers={"crit": ["exp-policy"], "exp-policy": "strict"})
+    assert client.get(ME, headers=_bearer(_signed(claims))).status_code == 200
+    response = client.get(ME, headers=_bearer(extended))
     assert response.status_code == 401
     assert response.json() == {"detail": "Could not validate credentials"}
 
@@ -147,7 +178,7 @@ def test_issued_token_is_hs256_with_expiry_purpose_and_subject() -> None:
         TokenPurpose.ACCESS, "7", secret_key=TEST_SECRET_KEY, expires_in=timedelta(minutes=5)
     )
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
-    claims = jwt.get_unverified_claims(token)
+    claims = _unverified_claims(token)
     assert claims["sub"] == "7"
     assert claims["purpose"] == "access"
     assert claims["exp"] > datetime.now(UTC).timestamp()

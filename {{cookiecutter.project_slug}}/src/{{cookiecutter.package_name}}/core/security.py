@@ -10,8 +10,8 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, TypeVar, TypeVarTuple, Unpack
 
+import jwt
 from anyio import CapacityLimiter, to_thread
-from jose import JWTError, jwt
 from passlib.context import CryptContext
 
 JWT_ALGORITHM = "HS256"
@@ -116,20 +116,18 @@ def create_token(
         "iat": now,
         "exp": now + expires_in,
     }
-    return str(jwt.encode(payload, secret_key, algorithm=JWT_ALGORITHM))
+    return jwt.encode(payload, secret_key, algorithm=JWT_ALGORITHM)
 
 
 def read_token(purpose: TokenPurpose, token: str, *, secret_key: str) -> dict[str, Any] | None:
-    """The token's claims, or None when it is malformed, forged, expired or for another
-    purpose; `sub` is then a string."""
+    """The token's claims, or None when it is malformed, forged, expired, issued in the
+    future, marked with a critical extension (`crit`) or for another purpose; `sub` is then
+    a string."""
     try:
         claims: dict[str, Any] = jwt.decode(
-            token,
-            secret_key,
-            algorithms=[JWT_ALGORITHM],
-            options={"require_exp": True, "require_sub": True},
+            token, secret_key, algorithms=[JWT_ALGORITHM], options={"require": ["exp", "sub"]}
         )
-    except JWTError:
+    except jwt.InvalidTokenError:
         return None
     if claims.get("purpose") != purpose or not isinstance(claims.get("sub"), str):
         return None
