@@ -5,6 +5,7 @@ from typing import Any
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from {{ cookiecutter.package_name }}.core.security import (
@@ -12,6 +13,9 @@ from {{ cookiecutter.package_name }}.core.security import (
     create_token,
     password_fingerprint,
 )
+from {{ cookiecutter.package_name }}.identity.dependencies import get_current_user_row
+from {{ cookiecutter.package_name }}.identity.exceptions import InvalidCredentialsError
+from {{ cookiecutter.package_name }}.identity.principal import Principal
 from {{ cookiecutter.package_name }}.users.models import User
 
 from ..conftest import TEST_SECRET_KEY
@@ -182,3 +186,28 @@ def test_issued_token_is_hs256_with_expiry_purpose_and_subject() -> None:
     assert claims["sub"] == "7"
     assert claims["purpose"] == "access"
     assert claims["exp"] > datetime.now(UTC).timestamp()
+
+
+@pytest.mark.anyio
+async def test_a_caller_deleted_since_their_lookup_has_no_row_to_change(
+    async_session: AsyncSession, users: UserFactory, session: Session
+) -> None:
+    """A route that changes the caller's account reads their row again: one deleted in the
+    meantime gets a 401, as their next request would, not a 500."""
+    user = users.create()
+    principal = Principal(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        is_active=user.is_active,
+        is_verified=user.is_verified,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+        roles=(),
+    )
+    assert (await get_current_user_row(async_session, principal)).email == user.email
+    session.delete(user)
+    session.commit()
+    await async_session.rollback()  # end the read, whose snapshot still holds the row
+    with pytest.raises(InvalidCredentialsError):
+        await get_current_user_row(async_session, principal)

@@ -7,13 +7,14 @@ from fastapi import Depends
 from ..core.domain import Permission
 from ..core.schemas import ResourceId
 from ..identity.dependencies import Requires
+from ..identity.principal import Principal
 from ..infra.context import SessionDep
 from ..users.models import User
 from ..users.service import get_existing_user
 
 MANAGE_USERS = Permission("users:manage", "List, read, deactivate and delete anyone's account")
 
-UserManager = Annotated[User, Requires(MANAGE_USERS.name)]
+UserManager = Annotated[Principal, Requires(MANAGE_USERS.name)]
 
 
 async def get_managed_user(session: SessionDep, _: UserManager, user_id: ResourceId) -> User:

@@ -7,7 +7,7 @@ from ..core.audit import record
 from ..core.pagination import PageParamsDep
 from ..core.responses import error_responses
 from ..core.schemas import ResourceId
-from ..identity.dependencies import CurrentLogin, CurrentUser
+from ..identity.dependencies import CurrentLogin, CurrentUser, CurrentUserRow
 from ..identity.sessions import end_session, end_sessions, list_sessions
 from ..infra.context import SessionDep, SettingsDep
 from ..users.schemas import UserPublic, UsersPublic, UserStatusUpdate, UserUpdate
@@ -35,7 +35,7 @@ async def read_me(user: CurrentUser) -> UserPublic:
     "/me", responses=error_responses(status.HTTP_403_FORBIDDEN, status.HTTP_413_CONTENT_TOO_LARGE)
 )
 async def update_me(
-    session: SessionDep, settings: SettingsDep, user: CurrentUser, user_in: UserUpdate
+    session: SessionDep, settings: SettingsDep, user: CurrentUserRow, user_in: UserUpdate
 ) -> UserPublic:
     """A new password ends every login session, this one included: log in again."""
     updated = await update_user(session, user=user, user_in=user_in, settings=settings)
@@ -104,7 +104,7 @@ async def update_status(
 ) -> UserPublic:
     """Deactivate (or reactivate) an account: its sessions end at once. Nobody deactivates
     their own account, nor the last active admin."""
-    updated = await set_active(session, user=user, is_active=user_in.is_active, acting=manager)
+    updated = await set_active(session, user=user, is_active=user_in.is_active, actor_id=manager.id)
     if not updated.is_active:
         await end_sessions(session, user_id=user.id)
     return UserPublic.model_validate(updated)
@@ -118,4 +118,4 @@ async def update_status(
 )
 async def delete(session: SessionDep, manager: UserManager, user: ManagedUser) -> None:
     """Delete an account and everything it owns; not one's own, nor the last active admin."""
-    await delete_user(session, user=user, acting=manager)
+    await delete_user(session, user=user, actor_id=manager.id)

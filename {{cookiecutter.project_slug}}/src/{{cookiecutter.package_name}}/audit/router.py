@@ -15,8 +15,8 @@ from ..core.pagination import Page, PageParamsDep, paginate
 from ..core.responses import error_responses
 from ..core.schemas import MAX_DB_INT
 from ..identity.dependencies import Requires
+from ..identity.principal import Principal
 from ..infra.context import SessionDep
-from ..users.models import User
 
 READ_AUDIT = Permission("audit:read", "Read the audit trail: who did what to which row, and when")
 
@@ -63,7 +63,7 @@ Id = Annotated[int | None, Query(ge=1, le=MAX_DB_INT)]
 @router.get("")
 async def read_page(
     session: SessionDep,
-    _: Annotated[User, Requires(READ_AUDIT.name)],
+    _: Annotated[Principal, Requires(READ_AUDIT.name)],
     page: PageParamsDep,
     action: Name = None,
     actor_id: Id = None,

@@ -11,6 +11,7 @@ from ..core.config import PROJECT_NAME
 from ..core.responses import error_responses
 from ..core.schemas import RequestBody, Text
 from ..identity.dependencies import CurrentUser
+from ..identity.principal import Principal
 from ..identity.totp import (
     accept_code_or_recovery_code,
     confirm,
@@ -20,7 +21,6 @@ from ..identity.totp import (
 )
 from ..infra.context import SessionDep
 from ..infra.throttle import Throttle
-from ..users.models import User
 from .dependencies import LoginThrottleDep
 from .exceptions import (
     NoEnrolmentError,
@@ -57,12 +57,12 @@ class RecoveryCodes(BaseModel):
     )
 
 
-async def _refuse_when_throttled(throttle: Throttle, user: User) -> None:
+async def _refuse_when_throttled(throttle: Throttle, user: Principal) -> None:
     if retry_after := await throttle.retry_after(f"totp|{user.id}"):
         raise TooManyLoginAttemptsError(retry_after)
 
 
-async def _count(throttle: Throttle, user: User, *, accepted: bool) -> None:
+async def _count(throttle: Throttle, user: Principal, *, accepted: bool) -> None:
     """A wrong code counts against the account, like a wrong password."""
     if not accepted:
         await throttle.record_failure(f"totp|{user.id}")

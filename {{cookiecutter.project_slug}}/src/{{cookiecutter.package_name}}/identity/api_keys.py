@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from ..core.audit import record
 from ..core.db import utc_now
 from ..core.security import hash_random_secret
 from ..users.models import User
 from .models import API_KEY_PREFIX_LENGTH, ApiKey
+from .principal import Principal, principal_of, with_principal
 
 API_KEY_MARKER = "ak_"
 MAX_API_KEYS_PER_USER = 50
@@ -27,11 +27,10 @@ _KEY_BYTES = 32
 # A key's last use is written at most this often.
 _LAST_USE_PRECISION = timedelta(minutes=1)
 # The key and its owner with their roles, in one round trip.
-_BY_HASH = (
-    select(ApiKey, User)
+_BY_HASH = with_principal(
+    select(ApiKey.id.label("key_id"), ApiKey.scopes, ApiKey.expires_at, ApiKey.last_used_at)
     .join(User, User.id == ApiKey.user_id)
     .where(ApiKey.key_hash == bindparam("key_hash"))
-    .options(joinedload(User.roles))
 )
 
 
@@ -44,7 +43,7 @@ def looks_like_api_key(token: str) -> bool:
 class KeyCaller:
     """Who an API key acts for, and what it may do for them."""
 
-    user: User
+    user: Principal
     key_id: int
     scopes: frozenset[str]
 
@@ -120,26 +119,27 @@ async def delete_api_key_by_secret(db: AsyncSession, *, key: str) -> None:
     await _delete(db, ApiKey.key_hash == hash_random_secret(key))
 
 
-def _expired(row: ApiKey, now: datetime) -> bool:
-    return row.expires_at is not None and row.expires_at <= now
+def _expired(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is not None and expires_at <= now
 
 
 async def caller_of_api_key(db: AsyncSession, key: str) -> KeyCaller | None:
     """The caller a key acts for; None when it is unknown, deleted or expired, or its owner
     is deactivated."""
-    row = (await db.execute(_BY_HASH, {"key_hash": hash_random_secret(key)})).unique().first()
-    if row is None:
+    connection = await db.connection()
+    rows = (await connection.execute(_BY_HASH, {"key_hash": hash_random_secret(key)})).all()
+    if not rows:
         return None
-    api_key, user = row
+    first = rows[0]
     now = utc_now()
-    if _expired(api_key, now) or not user.is_active:
+    if _expired(first.expires_at, now) or not first.is_active:
         return None
-    if api_key.last_used_at is None or api_key.last_used_at <= now - _LAST_USE_PRECISION:
+    if first.last_used_at is None or first.last_used_at <= now - _LAST_USE_PRECISION:
         await db.execute(
             update(ApiKey)
-            .where(ApiKey.id == api_key.id)
+            .where(ApiKey.id == first.key_id)
             .values(last_used_at=now)
             .execution_options(synchronize_session=False)
         )
         await db.commit()
-    return KeyCaller(user=user, key_id=api_key.id, scopes=frozenset(api_key.scopes))
+    return KeyCaller(user=principal_of(rows), key_id=first.key_id, scopes=frozenset(first.scopes))

@@ -19,6 +19,7 @@ from ..core.config import Settings
 from ..core.domain import Permission
 from ..infra.context import PermissionsDep, RateLimitsDep, SessionDep, SettingsDep
 from ..users.models import User
+from ..users.service import get_user
 from .api_keys import KeyCaller, caller_of_api_key, looks_like_api_key
 from .exceptions import (
     InsufficientScopeError,
@@ -28,6 +29,7 @@ from .exceptions import (
     SecondFactorRequiredError,
 )
 from .permissions import permissions_now, permissions_of
+from .principal import Principal
 from .tokens import LoginCaller, caller_of_access_token
 
 # Where the token endpoint (auth/router.py) is mounted; a test checks that it is.
@@ -103,12 +105,23 @@ async def get_login(caller: AnyCaller) -> LoginCaller:
 CurrentLogin = Annotated[LoginCaller, Depends(get_login)]
 
 
-async def get_current_user(caller: AnyCaller) -> User:
+async def get_current_user(caller: AnyCaller) -> Principal:
     return caller.user
 
 
 # The user of a login; `Requires(...)` instead reaches API keys too.
-CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+async def get_current_user_row(session: SessionDep, user: CurrentUser) -> User:
+    """The caller's own row, for a route that changes it."""
+    row = await get_user(session, user_id=user.id)
+    if row is None:  # deleted since their credentials were looked up
+        raise InvalidCredentialsError
+    return row
+
+
+CurrentUserRow = Annotated[User, Depends(get_current_user_row)]
 
 
 def caller_permissions(
@@ -144,12 +157,12 @@ async def get_permitted_caller(
 
 async def get_permitted_user(
     caller: Annotated[LoginCaller | KeyCaller, Depends(get_permitted_caller)],
-) -> User:
+) -> Principal:
     return caller.user
 
 
 def Requires(*permissions: str) -> Any:  # noqa: N802  # reads as the marker it is
-    """`Annotated[User, Requires("todos:write")]`: the caller, who must hold every one of
+    """`Annotated[Principal, Requires("todos:write")]`: the caller, who must hold every one of
     `permissions` (a 403 naming those they lack); in OpenAPI, the scopes of the route."""
     return Security(get_permitted_user, scopes=list(permissions))
 

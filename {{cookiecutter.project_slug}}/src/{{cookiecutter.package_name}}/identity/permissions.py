@@ -1,14 +1,26 @@
 """What a role allows, and what a user may do: the union of what their roles allow. Computed
-on each request from the roles loaded with the user, so a role granted or taken away applies
+on each request from the roles read with the caller, so a role granted or taken away applies
 from the next one."""
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from typing import Protocol
 
 from ..core.domain import Permission
-from ..users.models import ADMIN, MEMBER, Role, User
+from ..users.models import ADMIN, MEMBER
+from .principal import Principal
 
 
-def role_permissions(role: Role, known: Mapping[str, Permission]) -> frozenset[str]:
+class NamedRole(Protocol):
+    """A role as stored (`Role`) or as held by a caller (`HeldRole`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def permissions(self) -> Sequence[str]: ...
+
+
+def role_permissions(role: NamedRole, known: Mapping[str, Permission]) -> frozenset[str]:
     """Of the `known` permissions (the domains'), those `role` allows: all of them for admin,
     the members' for member, and those a role made at run time lists (a name no domain
     declares any more, as after a resource was removed, allows nothing)."""
@@ -19,12 +31,12 @@ def role_permissions(role: Role, known: Mapping[str, Permission]) -> frozenset[s
     return frozenset(role.permissions) & known.keys()
 
 
-def permissions_of(user: User, known: Mapping[str, Permission]) -> frozenset[str]:
+def permissions_of(user: Principal, known: Mapping[str, Permission]) -> frozenset[str]:
     return frozenset().union(*(role_permissions(role, known) for role in user.roles))
 
 
 def permissions_now(
-    user: User,
+    user: Principal,
     known: Mapping[str, Permission],
     *,
     second_factor: bool,

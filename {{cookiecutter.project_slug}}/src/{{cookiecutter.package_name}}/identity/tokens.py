@@ -11,23 +11,22 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
 from ..core.config import Settings
 from ..core.security import TokenPurpose, create_token, password_fingerprint, read_token
 from ..users.models import User
 from ..users.service import get_user
 from .models import LoginSession
+from .principal import Principal, principal_of, with_principal
 
 _FINGERPRINT_CLAIM = "pwd"
 _SESSION_CLAIM = "sid"
 # The user with their roles and, in the same query, the proof that the token's session still
 # exists (and whether its login gave a second factor): every request pays one round trip.
-_USER_IN_SESSION = (
-    select(User, LoginSession.second_factor)
-    .join(LoginSession, LoginSession.user_id == User.id)
+_USER_IN_SESSION = with_principal(
+    select(LoginSession.second_factor)
+    .join(User, User.id == LoginSession.user_id)
     .where(User.id == bindparam("user_id"), LoginSession.id == bindparam("session_id"))
-    .options(joinedload(User.roles))
 )
 
 
@@ -66,9 +65,9 @@ class UserToken:
     password_fingerprint: str
     session_id: int | None = None
 
-    def is_current_for(self, user: User) -> bool:
-        return user.id == self.user_id and hmac.compare_digest(
-            self.password_fingerprint, password_fingerprint(user.hashed_password)
+    def is_current_for(self, user_id: int, hashed_password: str) -> bool:
+        return user_id == self.user_id and hmac.compare_digest(
+            self.password_fingerprint, password_fingerprint(hashed_password)
         )
 
 
@@ -100,7 +99,7 @@ class LoginCaller:
     """Who an access token acts for, in which of their login sessions, and whether its login
     gave a second factor."""
 
-    user: User
+    user: Principal
     session_id: int
     second_factor: bool = False
 
@@ -113,21 +112,18 @@ async def caller_of_access_token(
     claims = read_access_token(token, settings=settings)
     if claims is None or claims.session_id is None:
         return None
-    row = (
-        (
-            await session.execute(
-                _USER_IN_SESSION, {"user_id": claims.user_id, "session_id": claims.session_id}
-            )
-        )
-        .unique()
-        .first()
+    connection = await session.connection()
+    params = {"user_id": claims.user_id, "session_id": claims.session_id}
+    rows = (await connection.execute(_USER_IN_SESSION, params)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    current = claims.is_current_for(first.principal_id, first.hashed_password)
+    if not (first.is_active and current):
+        return None
+    return LoginCaller(
+        user=principal_of(rows), session_id=claims.session_id, second_factor=first.second_factor
     )
-    if row is None:
-        return None
-    user, second_factor = row
-    if not user.is_active or not claims.is_current_for(user):
-        return None
-    return LoginCaller(user=user, session_id=claims.session_id, second_factor=second_factor)
 
 
 async def user_of_token(
@@ -140,6 +136,10 @@ async def user_of_token(
     if claims is None:
         return None
     user = await get_user(session, user_id=claims.user_id)
-    if user is None or not user.is_active or not claims.is_current_for(user):
+    if (
+        user is None
+        or not user.is_active
+        or not claims.is_current_for(user.id, user.hashed_password)
+    ):
         return None
     return user

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ..core.audit import record
 from ..core.db import utc_now
 from ..core.security import hash_random_secret
-from ..users.models import User
 from .models import RecoveryCode, TotpCredential
+from .principal import Principal
 
 RECOVERY_CODES = 10
 # 16 characters of base32 in four groups: 80 bits, beyond any guessing of the stored hashes.
@@ -70,7 +70,7 @@ async def has_second_factor(session: AsyncSession, *, user_id: int) -> bool:
     return credential is not None and credential.confirmed_at is not None
 
 
-async def start_enrolment(session: AsyncSession, *, user: User, issuer: str) -> Enrolment:
+async def start_enrolment(session: AsyncSession, *, user: Principal, issuer: str) -> Enrolment:
     """A new pending secret for `user` (replacing one not yet confirmed)."""
     secret = pyotp.random_base32()
     credential = await credential_of(session, user_id=user.id)

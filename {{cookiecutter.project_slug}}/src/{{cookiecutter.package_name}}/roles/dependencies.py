@@ -7,15 +7,16 @@ from fastapi import Depends
 from ..core.domain import Permission
 from ..core.schemas import ResourceId
 from ..identity.dependencies import Requires
+from ..identity.principal import Principal
 from ..infra.context import SessionDep
-from ..users.models import Role, User
+from ..users.models import Role
 from ..users.roles import get_existing_role
 
 # Whoever may make roles and hand them out may give themselves any permission: grant it as
 # carefully as admin.
 MANAGE_ROLES = Permission("roles:manage", "Make, change and delete roles, and set who holds them")
 
-RoleManager = Annotated[User, Requires(MANAGE_ROLES.name)]
+RoleManager = Annotated[Principal, Requires(MANAGE_ROLES.name)]
 
 
 async def get_managed_role(session: SessionDep, _: RoleManager, role_id: ResourceId) -> Role:

@@ -9,13 +9,13 @@ from fastapi import Depends
 from ..core.domain import ResourcePermissions
 from ..identity.dependencies import Requires
 from ..identity.ownership import owned_by_caller
-from ..users.models import User
+from ..identity.principal import Principal
 from .models import Todo
 from .service import TODOS
 
 PERMISSIONS = ResourcePermissions("todos", words="todos")
 
-Reader = Annotated[User, Requires(PERMISSIONS.read)]
-Writer = Annotated[User, Requires(PERMISSIONS.write)]
+Reader = Annotated[Principal, Requires(PERMISSIONS.read)]
+Writer = Annotated[Principal, Requires(PERMISSIONS.write)]
 TodoToRead = Annotated[Todo, Depends(owned_by_caller(TODOS, "todo_id", PERMISSIONS.to_read))]
 TodoToChange = Annotated[Todo, Depends(owned_by_caller(TODOS, "todo_id", PERMISSIONS.to_change))]

@@ -121,27 +121,27 @@ async def mark_verified(session: AsyncSession, *, user: User) -> User:
     return user
 
 
-async def _refuse_lockout(session: AsyncSession, *, user: User, acting: User) -> None:
+async def _refuse_lockout(session: AsyncSession, *, user: User, actor_id: int) -> None:
     """Nobody deactivates or deletes themselves, nor the last active admin."""
-    if user.id == acting.id:
+    if user.id == actor_id:
         raise SelfLockoutError
     await refuse_losing_last_admin(session, user=user)
 
 
-async def set_active(session: AsyncSession, *, user: User, is_active: bool, acting: User) -> User:
+async def set_active(session: AsyncSession, *, user: User, is_active: bool, actor_id: int) -> User:
     """(De)activate `user`; a deactivated user's tokens stop working at their next request."""
     if not is_active:
-        await _refuse_lockout(session, user=user, acting=acting)
+        await _refuse_lockout(session, user=user, actor_id=actor_id)
     user.is_active = is_active
     action = "user.reactivated" if is_active else "user.deactivated"
-    record(session, action, actor_id=acting.id, target=("users", user.id))
+    record(session, action, actor_id=actor_id, target=("users", user.id))
     await session.commit()
     return user
 
 
-async def delete_user(session: AsyncSession, *, user: User, acting: User) -> None:
+async def delete_user(session: AsyncSession, *, user: User, actor_id: int) -> None:
     """Delete `user` and (by the foreign keys' ON DELETE CASCADE) everything they own."""
-    await _refuse_lockout(session, user=user, acting=acting)
-    record(session, "user.deleted", actor_id=acting.id, target=("users", user.id), email=user.email)
+    await _refuse_lockout(session, user=user, actor_id=actor_id)
+    record(session, "user.deleted", actor_id=actor_id, target=("users", user.id), email=user.email)
     await session.delete(user)
     await session.commit()
