@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import threading
 import time
@@ -369,7 +370,20 @@ def test_sigterm_during_writes_loses_no_acknowledged_request(
 # --- 3. a burst past what the workers take in ------------------------------------------------
 
 IN_FLIGHT_LIMIT = 4
+REFUSAL_WAIT = 0.25  # MAX_REQUEST_WAIT: how long a request past the limit waits for a place
 BURST = 48
+# Latencies as the test's client sees them, on 2 cores shared with the server, the test's own
+# 48 threads and other suites beside it. The median says what the server does (here: refusals
+# 0.28-0.45 s, /health 0.01 s, on an idle and on a loaded machine); the slowest only that none
+# hung, since one starved thread can take a second more (CI saw a refusal take 1.08 s).
+TYPICAL_SLACK = 0.5
+WORST_SLACK = 2.0
+
+
+def assert_prompt(latencies: list[float], floor: float, what: str) -> None:
+    typical, worst = statistics.median(latencies), max(latencies)
+    assert typical < floor + TYPICAL_SLACK, f"{what}: the median took {typical:.2f} s"
+    assert worst < floor + WORST_SLACK, f"{what}: the slowest took {worst:.2f} s"
 
 
 def test_a_burst_is_shed_with_fast_503s_while_health_answers_and_speed_returns(
@@ -379,7 +393,10 @@ def test_a_burst_is_shed_with_fast_503s_while_health_answers_and_speed_returns(
     in what they can serve, refuse the rest at once with Retry-After, keep answering /health,
     and serve normally the moment the burst is over."""
     with gunicorn(
-        installed, migrated_database, MAX_REQUESTS_IN_FLIGHT=str(IN_FLIGHT_LIMIT)
+        installed,
+        migrated_database,
+        MAX_REQUESTS_IN_FLIGHT=str(IN_FLIGHT_LIMIT),
+        MAX_REQUEST_WAIT=str(REFUSAL_WAIT),
     ) as server:
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             register_and_login(client, "burst@example.com")
@@ -415,14 +432,16 @@ def test_a_burst_is_shed_with_fast_503s_while_health_answers_and_speed_returns(
         assert set(statuses) <= {200, 503}, statuses
         assert statuses[200] > 0, statuses
         assert statuses[503] > 0, statuses
-        for response, elapsed in answers:
-            if response.status_code == 503:
-                assert response.headers["Retry-After"] == "1"
-                assert response.json() == {"detail": "The server is busy; retry later"}
-                assert elapsed < 1.0, f"a refusal took {elapsed:.2f} s"
+        refusals = [
+            (response, elapsed) for response, elapsed in answers if response.status_code == 503
+        ]
+        for response, _ in refusals:
+            assert response.headers["Retry-After"] == "1"
+            assert response.json() == {"detail": "The server is busy; retry later"}
+        assert_prompt([elapsed for _, elapsed in refusals], REFUSAL_WAIT, "a refusal")
         assert health, "no probe ran during the burst"
         assert all(response.status_code == 200 for response, _ in health)
-        assert max(elapsed for _, elapsed in health) < 1.0
+        assert_prompt([elapsed for _, elapsed in health], 0, "/health")  # never waits
 
         after, _ = timed(httpx.post, f"{server.base_url}/api/v1/auth/token", data=credentials)
         assert after.status_code == 200, after.text
