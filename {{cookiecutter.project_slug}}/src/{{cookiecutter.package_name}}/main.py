@@ -1,7 +1,7 @@
 """The ASGI application factory. Servers call `create_served_app()` (gunicorn_conf.py names
 it); importing this module reads no settings, configures nothing and opens nothing."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from .core.api import API_PREFIX
 from .core.body_limit import BodyLimit
+from .core.collector import freeze_startup_objects
 from .core.config import PROJECT_NAME, Settings, get_settings
 from .core.db import create_db_engine, read_sessions
 from .core.docs import mount_docs
@@ -43,7 +44,10 @@ def operation_id(route: APIRoute) -> str:
     return f"{route.tags[0]}-{name}" if route.tags else name
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, on_started: Callable[[], object] | None = None
+) -> FastAPI:
+    """The app; `on_started` runs once its lifespan has opened everything, before it serves."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -63,6 +67,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await stack.enter_async_context(
                 repeating(context.outbox_relay.relay, every_seconds=settings.outbox_sweep_seconds)
             )
+            if on_started is not None:
+                on_started()
             yield
 
     docs = settings.serve_docs
@@ -120,10 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def create_served_app() -> FastAPI:
     """The app a server runs, in each worker: settings from the environment and `.env`,
     logging configured, errors reported, large blocks of memory given back once freed
-    (core/memory.py). Tests build apps with `create_app(settings)` and
-    leave the process-wide set-up alone."""
+    (core/memory.py), what start-up built kept out of garbage collections (core/collector.py).
+    Tests build apps with `create_app(settings)` and leave the process-wide set-up alone."""
     settings = get_settings()
     configure_logging(settings)
     report_errors_to_sentry(settings)
     return_large_blocks_to_the_system()
-    return create_app(settings)
+    return create_app(settings, on_started=freeze_startup_objects)
