@@ -111,6 +111,8 @@ class Overload:
     health_failures: int
     health_p99_ms: float
     health_max_ms: float
+    # When the slowest probe was sent, in seconds from the start of the burst.
+    health_slowest_at_s: float
     seconds_to_fast_answer: float
 
 
@@ -412,8 +414,9 @@ def measure_overload(
 ) -> Overload:
     """A burst of `overload_connections` on the list for `overload_seconds`, /health probed
     throughout; then how long until the list answers fast again."""
-    probes: list[tuple[int, float]] = []
+    probes: list[tuple[int, float, float]] = []  # status, milliseconds, sent at
     burst_over = threading.Event()
+    burst_started = time.perf_counter()
 
     def probe_health() -> None:
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
@@ -423,7 +426,8 @@ def measure_overload(
                     status = client.get("/health").status_code
                 except httpx.HTTPError:
                     status = 0
-                probes.append((status, (time.perf_counter() - started) * 1000))
+                ended = time.perf_counter()
+                probes.append((status, (ended - started) * 1000, started - burst_started))
                 time.sleep(0.1)
 
     prober = threading.Thread(target=probe_health)
@@ -452,7 +456,8 @@ def measure_overload(
                 and (time.perf_counter() - started) * 1000 < FAST_ANSWER_MS
             ):
                 break
-    health_ms = sorted(ms for _, ms in probes)
+    health_ms = sorted(ms for _, ms, _ in probes)
+    slowest = max(probes, key=lambda probe: probe[1], default=(0, 0.0, 0.0))
     return Overload(
         connections=settings.overload_connections,
         seconds=settings.overload_seconds,
@@ -463,9 +468,10 @@ def measure_overload(
         over_2s=int(run["timeouts"]),
         socket_errors=_errors(run) - int(run["timeouts"]),
         health_probes=len(probes),
-        health_failures=sum(1 for status, _ in probes if status != 200),
+        health_failures=sum(1 for status, _, _ in probes if status != 200),
         health_p99_ms=round(health_ms[int(0.99 * (len(health_ms) - 1))], 1) if health_ms else 0,
         health_max_ms=round(health_ms[-1], 1) if health_ms else 0,
+        health_slowest_at_s=round(slowest[2], 2),
         seconds_to_fast_answer=round(time.monotonic() - ended, 2),
     )
 
@@ -511,7 +517,8 @@ def target_verdicts(results: list[Result], overload: Overload) -> list[str]:
         f"{'PASS' if ok else 'MISS'} overload, {overload.connections} connections for "
         f"{overload.seconds} s: answers {overload.statuses}, {overload.over_2s} over 2 s, "
         f"{overload.socket_errors} socket errors, /health max {overload.health_max_ms} ms "
-        f"over {overload.health_probes} probes ({overload.health_failures} failed), "
+        f"over {overload.health_probes} probes ({overload.health_failures} failed; the slowest "
+        f"sent {overload.health_slowest_at_s} s into the burst), "
         f"fast again after {overload.seconds_to_fast_answer} s"
     )
     return verdicts
